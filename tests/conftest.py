@@ -1,0 +1,35 @@
+"""Shared fixtures: the project root, the metafor reference values, a scratch copy of the project."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT / "tests" / "reference"
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def metafor() -> dict:
+    return json.loads((REFERENCE / "metafor_reference.json").read_text())
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    """A copy of the project's inputs and sources in a temporary folder (never the real data/)."""
+    dest = tmp_path / "project"
+    for name in ("data", "manuscript"):
+        if (ROOT / name).exists():
+            shutil.copytree(ROOT / name, dest / name)
+    for name in ("_quarto.yml",):
+        if (ROOT / name).exists():
+            shutil.copy2(ROOT / name, dest / name)
+    return dest
