@@ -21,12 +21,23 @@ def sha256_files(paths: Iterable[Path], root: Path | None = None) -> str:
     """One hash over several files, including their (relative) names, in sorted order."""
     digest = hashlib.sha256()
     for path in sorted(paths):
-        name = str(path.relative_to(root)) if root else path.name
+        name = _display_name(path, root)
         digest.update(name.encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())
         digest.update(b"\0")
     return digest.hexdigest()
+
+
+def _display_name(path: Path, root: Path | None) -> str:
+    """A name independent of where the project lives: relative to the root or to the package's parent."""
+    for base in (root, PACKAGE_DIR.parent):
+        if base is not None:
+            try:
+                return str(path.resolve().relative_to(base.resolve()))
+            except ValueError:
+                continue
+    return path.name
 
 
 def code_files() -> list[Path]:
