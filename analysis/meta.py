@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 from .bias import BeggTest, EggerTest, LeaveOneOut, begg_test, egger_test, leave_one_out
 from .models import PooledEstimate, SubgroupDifference, pool_effects, subgroup_difference
 from .study_ci import STUDY_CI_METHODS
-from .transforms import EffectSizes, get_transform
+from .transforms import EffectSizes, get_transform, inverse_freeman_tukey
 
 FloatArray = NDArray[np.float64]
 
@@ -98,11 +98,8 @@ def _leave_one_out_rows(settings: Settings, labels: list[str], yi: FloatArray, v
     tr = get_transform(settings.transform)
     k = totals.size
     if settings.transform == "ft":  # Miller's back-transform with the harmonic mean of the remaining studies
-        from .transforms import inverse_freeman_tukey
-        inv_sum = np.sum(1.0 / totals)
-        hm = (k - 1) / (inv_sum - 1.0 / totals)
-        back = [np.array([inverse_freeman_tukey(t, h) for t, h in zip(arr, hm)])
-                for arr in (loo.estimate, loo.ci_low, loo.ci_high)]
+        hm = (k - 1) / (np.sum(1.0 / totals) - 1.0 / totals)
+        back = [inverse_freeman_tukey(arr, hm) for arr in (loo.estimate, loo.ci_low, loo.ci_high)]
     else:
         back = [tr.back(arr, totals) for arr in (loo.estimate, loo.ci_low, loo.ci_high)]
     return LeaveOneOutRows(labels, loo, *back)

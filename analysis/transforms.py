@@ -94,23 +94,22 @@ def raw_proportion(events: ArrayLike, totals: ArrayLike, add: float = CONTINUITY
     return EffectSizes(p, p * (1 - p) / nc, "raw", corrected)
 
 
-def inverse_freeman_tukey(t: ArrayLike, n_harmonic: float) -> FloatArray:
+def inverse_freeman_tukey(t: ArrayLike, n_harmonic: ArrayLike) -> FloatArray:
     """Miller's (1978) inverse of the Freeman-Tukey transform, metafor's ``transf.ipft.hm``.
 
     ``p = (1 - sign(cos 2t) sqrt(1 - (sin 2t + (sin 2t - 1/sin 2t)/n)^2)) / 2`` with
-    ``n`` the harmonic mean of the study sizes; values below the transform of 0
-    (above that of 1) map to 0 (1), as in metafor.
+    ``n`` the harmonic mean of the study sizes (a scalar, or one per value of ``t``);
+    values below the transform of 0 (above that of 1) map to 0 (1), as in metafor.
     """
     t = np.asarray(t, dtype=float)
-    n = float(n_harmonic)
-    lo = float(freeman_tukey(0.0, n).yi)
-    hi = float(freeman_tukey(n, n).yi)
+    n = np.asarray(n_harmonic, dtype=float)
+    lo = 0.5 * np.arcsin(np.sqrt(1 / (n + 1)))  # freeman_tukey(0, n)
+    hi = 0.5 * (np.pi / 2 + np.arcsin(np.sqrt(n / (n + 1))))  # freeman_tukey(n, n)
     with np.errstate(divide="ignore", invalid="ignore"):
         s = np.sin(2 * t)
         inner = 1 - (s + (s - 1 / s) / n) ** 2
         p = 0.5 * (1 - np.sign(np.cos(2 * t)) * np.sqrt(np.clip(inner, 0.0, None)))
-    p = np.where(t <= lo, 0.0, np.where(t >= hi, 1.0, p))
-    return p
+    return np.where(t <= lo, 0.0, np.where(t >= hi, 1.0, p))
 
 
 def inverse_logit(t: ArrayLike) -> FloatArray:

@@ -116,3 +116,12 @@ def test_settings_change_results():
     base = analyse_proportions(x, n)
     other = analyse_proportions(x, n, settings=Settings(transform="logit", tau2_method="reml"))
     assert base.pooled.estimate != other.pooled.estimate
+
+
+def test_leave_one_out_back_transform_is_the_refit_without_that_study():
+    x, n = [11, 26, 35, 33, 29, 21], [27, 52, 46, 61, 60, 27]
+    full = analyse_proportions(x, n)
+    for i in range(len(x)):
+        rest = analyse_proportions(np.delete(x, i), np.delete(n, i), with_leave_one_out=False)
+        assert full.leave_one_out.estimate[i] == pytest.approx(rest.pooled.estimate, rel=1e-12)
+        assert full.leave_one_out.ci_low[i] == pytest.approx(rest.pooled.ci_low, rel=1e-12)
