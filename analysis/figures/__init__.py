@@ -1,0 +1,7 @@
+"""Figures 1–4 (and a GLMM sensitivity figure) drawn by matplotlib from the results registry.
+
+One module per figure (``prisma_flow``, ``funnel_loo``, ``forest``,
+``glmm_comparison``); ``style`` holds the look and the one save function;
+``steps`` wires each figure into the build. Importing this package does not
+import matplotlib.
+"""
