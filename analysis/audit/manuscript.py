@@ -1,0 +1,292 @@
+"""Manuscript rules, on the rendered output in ``_manuscript/`` (HTML and DOCX text) when there is one.
+
+* no unresolved ``?var:`` marker (what Quarto prints for a variable it cannot find);
+* every variable the manuscript sources use (``{{< var name >}}``) appears, formatted, in the output;
+* no number in the output that the build did not produce (allow-list below);
+* the output is not older than the data, code and generated files that fed it.
+
+Without a rendered output the family reports one "not rendered" note.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, Iterable
+from xml.etree import ElementTree
+
+import yaml
+
+from .context import AuditContext
+from .model import Evidence, Finding, match, mismatch, note
+
+FAMILY = "manuscript"
+VAR_SHORTCODE = re.compile(r"\{\{<\s*var\s+([\w.-]+)\s*>\}\}")
+UNRESOLVED = re.compile(r"\?var:[\w.-]+")
+NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?![\w])")
+#: Numbers any article may print without the analysis producing them.
+ALLOWED_NUMBERS = frozenset({"0", "1", "2", "3", "95", "100", "2020"})
+#: Elements whose text is not article prose (bibliography, navigation, code).
+SKIP_TAGS = {"script", "style", "head", "nav", "code", "pre", "svg", "math"}
+SKIP_IDS = {"refs", "quarto-appendix", "title-block-header", "quarto-header"}
+SKIP_CLASSES = {"csl-bib-body", "references", "quarto-appendix-contents", "sidebar", "toc-actions"}
+
+
+class _TextExtractor(HTMLParser):
+    """Visible article text of an HTML page, one paragraph per block element."""
+
+    BLOCKS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "br", "table", "section", "figcaption",
+              "caption", "blockquote", "dd", "dt"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._stack: list[tuple[str, bool]] = []
+
+    def _skipping(self) -> bool:
+        return any(skip for _, skip in self._stack)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        classes = set((a.get("class") or "").split())
+        skip = tag in SKIP_TAGS or a.get("id") in SKIP_IDS or bool(classes & SKIP_CLASSES)
+        if tag in ("br", "img", "hr", "meta", "link", "input"):
+            if tag == "br":
+                self.parts.append("\n")
+            return
+        self._stack.append((tag, skip))
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        while self._stack:
+            open_tag, _ = self._stack.pop()
+            if open_tag == tag:
+                break
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+        elif tag in ("td", "th"):
+            self.parts.append(" | ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping():
+            self.parts.append(data)
+
+
+def html_text(html: str) -> str:
+    parser = _TextExtractor()
+    parser.feed(html)
+    return normalise("".join(parser.parts))
+
+
+W_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def docx_text(path: Path) -> str:
+    """Paragraph text of a DOCX (document.xml), without python-docx."""
+    with zipfile.ZipFile(path) as z:
+        root = ElementTree.fromstring(z.read("word/document.xml"))
+    paragraphs = []
+    for p in root.iter(f"{W_NS}p"):
+        paragraphs.append("".join(t.text or "" for t in p.iter(f"{W_NS}t")))
+    return normalise("\n".join(paragraphs))
+
+
+def normalise(text: str) -> str:
+    """One space between words, paragraphs kept, typographic minus/dashes and no-break spaces unified."""
+    text = text.replace("\u00a0", " ").replace("\u2009", " ").replace("\u202f", " ").replace("\u2212", "-")
+    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.splitlines()]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip()
+
+
+def rendered_files(rendered_dir: Path) -> list[Path]:
+    """The article outputs: HTML and DOCX files in the output folder (not its libraries)."""
+    if not rendered_dir.is_dir():
+        return []
+    files = [p for p in rendered_dir.rglob("*") if p.suffix in (".html", ".docx") and "site_libs" not in p.parts
+             and not p.name.startswith(".")]
+    return sorted(files)
+
+
+def rendered_text(path: Path) -> str:
+    return docx_text(path) if path.suffix == ".docx" else html_text(path.read_text(encoding="utf-8"))
+
+
+def flatten_variables(value: Any, prefix: str = "") -> dict[str, str]:
+    """_variables.yml as Quarto addresses it: nested keys joined with dots."""
+    out: dict[str, str] = {}
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out.update(flatten_variables(v, f"{prefix}.{k}" if prefix else str(k)))
+    elif value is not None:
+        out[prefix] = str(value)
+    return out
+
+
+def load_variables(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    return flatten_variables(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+
+
+@dataclass(frozen=True)
+class VarUse:
+    name: str
+    file: str
+    line: int
+    section: str
+
+
+def variable_uses(sources: Iterable[Path], root: Path) -> list[VarUse]:
+    """Every ``{{< var name >}}`` in the manuscript sources, with file, line and the heading above it."""
+    uses: list[VarUse] = []
+    for path in sources:
+        section = "(before the first heading)"
+        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            heading = re.match(r"^#{1,6}\s+(.*?)\s*(\{.*\})?\s*$", line)
+            if heading:
+                section = heading.group(1)
+            for m in VAR_SHORTCODE.finditer(line):
+                uses.append(VarUse(m.group(1), str(path.relative_to(root)), i, section))
+    return uses
+
+
+def manuscript_sources(root: Path) -> list[Path]:
+    folder = root / "manuscript"
+    return sorted(folder.rglob("*.qmd")) if folder.is_dir() else []
+
+
+def numbers_in(text: str) -> set[str]:
+    return {m.group(0).replace(",", "") for m in NUMBER.finditer(text)}
+
+
+def generated_texts(root: Path) -> list[str]:
+    """Everything the build wrote for the manuscript: variables, abstract, tables, figure captions."""
+    texts = [p.read_text(encoding="utf-8") for p in (root / "_variables.yml", root / "build" / "abstract.yml")
+             if p.exists()]
+    tables = root / "build" / "tables"
+    if tables.is_dir():
+        texts += [p.read_text(encoding="utf-8") for p in sorted(tables.iterdir()) if p.is_file()
+                  and p.suffix in (".md", ".html", ".tex", ".csv", ".txt")]
+    return texts
+
+
+def allowed_numbers(root: Path, registry: dict[str, Any]) -> set[str]:
+    allowed = set(ALLOWED_NUMBERS)
+    for text in generated_texts(root):
+        allowed |= numbers_in(text)
+    allowed |= numbers_in(yaml.safe_dump(registry.get("review", {})))
+    allowed |= {str(t.get("reference_number")) for t in registry.get("trials", []) if t.get("reference_number")}
+    return allowed
+
+
+def unexpected_numbers(text: str, allowed: set[str]) -> list[tuple[str, str]]:
+    """Numbers in ``text`` not on the allow-list (years 1900–2100 allowed), with their context."""
+    found: list[tuple[str, str]] = []
+    for m in NUMBER.finditer(text):
+        token = m.group(0).replace(",", "")
+        if token in allowed or (re.fullmatch(r"\d{4}", token) and 1900 <= int(token) <= 2100):
+            continue
+        lo, hi = max(0, m.start() - 40), min(len(text), m.end() + 40)
+        found.append((token, text[lo:hi].replace("\n", " ")))
+    return found
+
+
+def input_files(root: Path) -> list[Path]:
+    """What a render depends on: data, analysis code, manuscript sources, generated files."""
+    paths: list[Path] = []
+    for folder, pattern in (("data", "*"), ("analysis", "*.py"), ("manuscript", "*"), ("build/tables", "*"),
+                            ("build/figures", "*")):
+        base = root / folder
+        if base.is_dir():
+            paths += [p for p in base.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts]
+    paths += [p for p in (root / "_variables.yml", root / "build" / "abstract.yml", root / "_quarto.yml")
+              if p.exists()]
+    return paths
+
+
+def stale_inputs(output: Path, inputs: Iterable[Path]) -> list[Path]:
+    """Inputs modified after ``output`` was written."""
+    written = output.stat().st_mtime
+    return sorted(p for p in inputs if p.stat().st_mtime > written)
+
+
+def check_rendered(path: Path, root: Path, registry: dict[str, Any], variables: dict[str, str],
+                   uses: list[VarUse]) -> list[Finding]:
+    """All manuscript rules for one rendered file."""
+    name = str(path.relative_to(root))
+    text = rendered_text(path)
+    out: list[Finding] = []
+    markers = UNRESOLVED.findall(text)
+    if markers:
+        out.append(mismatch("manuscript.unresolved-variable", "manuscript", name,
+                            "no unresolved ?var: marker", Evidence(", ".join(sorted(set(markers))), "none"),
+                            "Quarto could not find these variables in _variables.yml when it rendered."))
+    else:
+        out.append(match("manuscript.unresolved-variable", "manuscript", name, "no unresolved ?var: marker",
+                         Evidence(computed="none found")))
+    flat = normalise(text)
+    missing = []
+    for use in uses:
+        value = variables.get(use.name)
+        if value is None:
+            missing.append((use, "not in _variables.yml"))
+        elif normalise(value) not in flat:
+            missing.append((use, f"'{value}' not in the output"))
+    for use, why in missing:
+        out.append(mismatch("manuscript.variable-present", "manuscript",
+                            f"{use.file}:{use.line} (section '{use.section}') -> {name}",
+                            f"variable {use.name} appears in the output", Evidence(why, variables.get(use.name)),
+                            "The rendered text does not show the current value of this variable: the render is "
+                            "older than the build, or the text around the variable changed the formatting."))
+    if uses and not missing:
+        out.append(match("manuscript.variable-present", "manuscript", name,
+                         f"all {len(uses)} variable uses appear with their current values",
+                         Evidence(computed=f"{len(uses)} uses checked")))
+    extra = unexpected_numbers(text, allowed_numbers(root, registry))
+    for token, context in extra[:50]:
+        out.append(mismatch("manuscript.unknown-number", "manuscript", name, f"number {token} comes from the build",
+                            Evidence(token, "not produced by the build"),
+                            f"Context: '…{context}…'. A number typed into the text is not updated by the build; "
+                            "use a variable, or add it to the allow-list if it is not a result.", severity="warning"))
+    if not extra:
+        out.append(match("manuscript.unknown-number", "manuscript", name, "every number comes from the build",
+                         Evidence(computed="no unexpected number")))
+    stale = stale_inputs(path, input_files(root))
+    if stale:
+        out.append(mismatch("manuscript.fresh", "manuscript", name, "rendered after its inputs changed",
+                            Evidence(f"rendered {_mtime(path)}", f"{len(stale)} newer input(s), e.g. "
+                                     + ", ".join(str(p.relative_to(root)) for p in stale[:5])),
+                            "The output is older than data, code or generated files it depends on: render again "
+                            "(quarto render) before sending it anywhere."))
+    else:
+        out.append(match("manuscript.fresh", "manuscript", name, "rendered after every input changed",
+                         Evidence(computed=f"rendered {_mtime(path)}")))
+    return out
+
+
+def _mtime(path: Path) -> str:
+    import datetime
+    return datetime.datetime.fromtimestamp(path.stat().st_mtime, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def check(ctx: AuditContext) -> list[Finding]:
+    files = rendered_files(ctx.rendered_dir)
+    if not files:
+        return [note("manuscript.not-rendered", "manuscript", str(ctx.rendered_dir.relative_to(ctx.root))
+                     if ctx.rendered_dir.is_relative_to(ctx.root) else str(ctx.rendered_dir),
+                     "rendered manuscript", "Not rendered: no HTML or DOCX output found, so the manuscript rules "
+                     "were skipped. Run `quarto render` and then the audit again.")]
+    variables = load_variables(ctx.root / "_variables.yml")
+    uses = variable_uses(manuscript_sources(ctx.root), ctx.root)
+    out: list[Finding] = []
+    for path in files:
+        out += check_rendered(path, ctx.root, ctx.registry, variables, uses)
+    return out
