@@ -1,0 +1,90 @@
+"""Tables 1 and 2: rows, computed percentages, not-reported cells, captions, notes and citations."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from tests.manuscript_project import build, copy_project
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    root = copy_project(tmp_path_factory.mktemp("tables") / "project")
+    build(root, only=["results", "tables"])
+    return {name: (root / "build" / "tables" / f"{name}.md").read_text() for name in ("table1", "table2")}
+
+
+def data_rows(table: str) -> list[list[str]]:
+    lines = [l for l in table.split("\n") if l.startswith("|")]
+    return [[c.strip() for c in l.strip("|").split("|")] for l in lines[2:]]
+
+
+def header(table: str) -> list[str]:
+    return [c.strip() for c in table.split("\n")[0].strip("|").split("|")]
+
+
+def trials() -> list[dict[str, str]]:
+    root = Path(__file__).resolve().parents[1]
+    with open(root / "data" / "trials.csv", newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_pipe_tables_are_well_formed(tables: dict[str, str]) -> None:
+    for text in tables.values():
+        lines = [l for l in text.split("\n") if l.startswith("|")]
+        assert len({l.count("|") for l in lines}) == 1
+        assert set(lines[1].replace("|", "").replace(":", "")) == {"-"}
+
+
+def test_table1_has_one_row_per_prior_cart_cohort(tables: dict[str, str]) -> None:
+    rows = data_rows(tables["table1"])
+    prior = [t for t in trials() if t["population"] == "prior_cart"]
+    assert len(rows) == len(prior) == 9
+    assert [r[0] for r in rows] == [f"{t['first_author']} {t['year']} [@{t['reference_key']}]" for t in prior]
+
+
+def test_table1_time_to_event_cells(tables: dict[str, str]) -> None:
+    cols = header(tables["table1"])
+    rows = {r[0].split(" [")[0] + r[1]: dict(zip(cols, r)) for r in data_rows(tables["table1"])}
+    cartron = rows["Cartron 2025NCT04703686"]
+    # As printed in the paper's Table 1: DOR 19.7m (4.0-NR), DoCR NR (19.7-NR), mPFS 3.8m (2.4-19.6), mOS 14.7m (8.8-NE)
+    assert cartron["DOR, mo (95% CI)"] == "19.7 (4.0\u2013NR)"
+    assert cartron["DoCR, mo (95% CI)"] == "NR (19.7\u2013NR)"
+    assert cartron["mPFS, mo (95% CI)"] == "3.8 (2.4\u201319.6)"
+    assert cartron["mOS, mo (95% CI)"] == "14.7 (8.8\u2013NE)"
+    assert cartron["Refractory to CAR-T, %"] == "66.7"
+    assert cartron["Median follow-up, mo"] == "15.3"
+    chong = rows["Chong 2025NCT02500407"]
+    assert chong["DOR, mo (95% CI)"] == "25.0% at 12 mo"
+    assert chong["DoCR, mo (95% CI)"] == "\u2013"  # not reported
+    assert rows["Hutchings 2023NCT03075696"]["mOS, mo (95% CI)"] == "NE"
+    assert rows["Hutchings 2023NCT03533283"]["Refractory to CAR-T, %"] == "\u2013"
+
+
+def test_table2_percentages_are_computed_from_counts(tables: dict[str, str]) -> None:
+    rows = data_rows(tables["table2"])
+    assert len(rows) == len(trials()) == 12
+    cols = header(tables["table2"])
+    by_key = {}
+    for r in rows:
+        cells = dict(zip(cols, r))
+        by_key[(cells["NCT"], cells["Prior CAR-T"])] = cells
+    # Chong: 11/27 = 40.7% (the paper prints 40); Budde prior-CAR-T: 20/35 = 57.1% (paper: 57).
+    assert by_key[("NCT02500407", "Yes")]["ORR, n (%)"] == f"11 ({100 * 11 / 27:.1f})" == "11 (40.7)"
+    assert by_key[("NCT03671018", "Yes")]["ORR, n (%)"] == "20 (57.1)"
+    assert by_key[("NCT04663347", "No")]["CR, n (%)"] == f"50 ({100 * 50 / 74:.1f})"
+    assert by_key[("NCT04408638", "Yes")]["ORR, n (%)"] == "\u2013"  # Abramson 2024: ORR not reported
+    assert [c["Prior CAR-T"] for c in (dict(zip(cols, r)) for r in rows)] == ["Yes"] * 9 + ["No"] * 3
+
+
+def test_captions_labels_and_notes(tables: dict[str, str]) -> None:
+    assert "\n: Characteristics of the cohorts treated after CAR-T {#tbl-characteristics}\n" in tables["table1"]
+    assert "\n: Objective and complete responses in each cohort {#tbl-responses}\n" in tables["table2"]
+    assert "NR, not reached" in tables["table1"] and "NE, not estimable" in tables["table1"]
+    assert "\u2013, not reported in the source (Abramson 2024 [@abramson2024])" in tables["table2"]
+    for abbreviation in ("Pola, polatuzumab vedotin", "ORR, overall response rate",
+                         "GemOx, gemcitabine plus oxaliplatin", "CR, complete response"):
+        assert abbreviation in tables["table2"]
