@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from .data import DATA_FILES, Inputs, load_inputs
+from .data import DATA_FILES, DataError, Inputs, load_inputs
 from .io import dumps_json, read_json, write_json, write_text
 from .meta import Settings
 from .provenance import PACKAGE_DIR, provenance, sha256_files
@@ -85,7 +85,8 @@ def code(*modules: str) -> list[Path]:
 
 
 STATISTICS_CODE = ["__init__.py", "data.py", "transforms.py", "tau2.py", "models.py", "bias.py", "glmm.py",
-                   "study_ci.py", "meta.py", "serialize.py", "prisma.py", "registry.py", "provenance.py"]
+                   "study_ci.py", "meta.py", "serialize.py", "prisma.py", "registry.py", "provenance.py",
+                   "stata_compat.py"]
 
 
 def _run_results(ctx: BuildContext) -> None:
@@ -95,9 +96,12 @@ def _run_results(ctx: BuildContext) -> None:
     registry = build_registry(inputs, ctx.settings, provenance(ctx.data_files, ctx.root))
     write_json(ctx.results_path, registry)
     ctx._registry = registry
-    for check in registry["prisma"]["checks"]:
-        if check["status"] == "mismatch":
-            ctx.log(f"  warning: PRISMA flow does not add up: {check['message']}")
+    broken = [c["message"] for c in registry["prisma"]["checks"] if c["status"] == "mismatch"]
+    for message in broken:
+        ctx.log(f"  warning: PRISMA flow does not add up: {message}")
+    if broken and ctx.strict:  # --strict: the same findings stop the build (issue 3)
+        raise DataError(ctx.data_dir / "prisma.yaml",
+                        [f"PRISMA flow does not add up (--strict): {message}" for message in broken])
 
 
 RESULTS = Step(
@@ -106,13 +110,19 @@ RESULTS = Step(
     inputs=lambda ctx: ctx.data_files + code(*STATISTICS_CODE),
     outputs=lambda ctx: [ctx.results_path],
     run=_run_results,
-    params=lambda ctx: json.dumps(vars(ctx.settings) if ctx.settings else {}, sort_keys=True),
+    params=lambda ctx: json.dumps(vars(ctx.settings) if ctx.settings else {}, sort_keys=True)
+    + (" strict" if ctx.strict else ""),  # a strict build re-checks even when the registry is current
 )
 
 
 def steps() -> list[Step]:
-    """All build steps in order. Later modules (figures, tables, manuscript) add theirs here."""
-    return [RESULTS]
+    """All build steps in order: registry, figures, manuscript inputs, then the provenance sidecar
+    (last, because it hashes every other output)."""
+    from . import citation_style, manuscript_text, output_provenance, tables
+    from .figures.steps import figure_steps
+
+    return [RESULTS, *figure_steps(), tables.build_step(), manuscript_text.build_step(), citation_style.build_step(),
+            output_provenance.build_step()]
 
 
 def _key(ctx: BuildContext, step: Step) -> str:

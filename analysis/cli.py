@@ -91,7 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _extra_commands() -> list[Any]:
     """Sub-commands defined by other modules (manuscript check, audit, snapshots)."""
-    return []
+    from .audit.cli import register_check
+    from .resubmission import register_diff, register_snapshot
+    from .manuscript_check import register_check_manuscript
+
+    return [register_check, register_snapshot, register_diff, register_check_manuscript]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -20,8 +20,7 @@ def sha256_file(path: Path) -> str:
 def sha256_files(paths: Iterable[Path], root: Path | None = None) -> str:
     """One hash over several files, including their (relative) names, in sorted order."""
     digest = hashlib.sha256()
-    for path in sorted(paths):
-        name = _display_name(path, root)
+    for name, path in sorted((_display_name(p, root), p) for p in paths):
         digest.update(name.encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())

@@ -20,6 +20,7 @@ from .glmm import fit_logistic_glmm
 from .meta import Settings, analyse_subgroups
 from .prisma import check_flow, implied_duplicates
 from .serialize import clean, subgroups_to_dict
+from .stata_compat import compat_section
 
 SCHEMA_VERSION = 1
 
@@ -210,4 +211,6 @@ def build_registry(inputs: Inputs, settings: Settings | None = None, provenance:
         "time_to_event": _time_to_event(records),
         "prisma": _prisma(inputs.prisma),
     }
+    # Labelled compatibility section (Stata metaprop conventions), read only by the audit.
+    registry["compat"] = compat_section(records, registry["outcomes"])
     return clean(registry)

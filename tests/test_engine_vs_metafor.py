@@ -110,6 +110,7 @@ def test_fit_matches_metafor(metafor, fit):
             # Fisher scoring in metafor stops a hair above a boundary optimum (~1e-8); 1e-7 is well inside 1e-6.
             close(loo.tau2, ref["tau2"], rel, 1e-7)
         close(loo.q_p, ref["Qp"], 1e-7, 1e-12)
+        close(loo.p, ref["pval"], 1e-7, 1e-12)
         close(loo.i2, ref["I2"], rel, 1e-6)  # percent; see the tau² note above
 
 

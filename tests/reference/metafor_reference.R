@@ -3,7 +3,7 @@
 # How to run (from the repository root):
 #     Rscript tests/reference/metafor_reference.R
 # It reads  tests/reference/datasets/*.csv  (header: study,events,total[,subgroup])
-# and writes tests/reference/metafor_reference.json (pretty-printed, 15 significant digits).
+# and writes tests/reference/metafor_reference.json (compact, one line: it is read by the tests, not by people; 15 significant digits).
 # Paths are resolved relative to this script, so it can be run from any directory.
 #
 # Versions used to produce the committed JSON:
@@ -161,11 +161,10 @@ leave1out_fields <- function(res) {
   cap <- capture(leave1out(res))
   if (!is.null(cap$error)) return(list(error = cap$error))
   l <- cap$value
-  # for test="knha" metafor names the statistic 'tval'; it is stored under 'zval' here
-  list(estimate = vec(l$estimate), se = vec(l$se),
-       zval = vec(if (is.null(l$zval)) l$tval else l$zval), pval = vec(l$pval),
+  # zval (= estimate/se) and H2 (= 100/(100 - I2)) are left out: derivable, and they keep the file small
+  list(estimate = vec(l$estimate), se = vec(l$se), pval = vec(l$pval),
        ci.lb = vec(l$ci.lb), ci.ub = vec(l$ci.ub), Q = vec(l$Q), Qp = vec(l$Qp),
-       tau2 = vec(l$tau2), I2 = vec(l$I2), H2 = vec(l$H2),
+       tau2 = vec(l$tau2), I2 = vec(l$I2),
        warnings = svec(cap$warnings))
 }
 
@@ -366,6 +365,6 @@ meta <- list(
 
 out <- list(meta = meta, datasets = datasets_json, fits = fits, study_ci = study_cis,
             glmm = glmm, subgroups = subgroups)
-writeLines(toJSON(out, digits = NA, pretty = TRUE, auto_unbox = TRUE, na = "null", null = "null"),
+writeLines(toJSON(out, digits = NA, pretty = FALSE, auto_unbox = TRUE, na = "null", null = "null"),
            out_file)
 message("wrote ", out_file, " (", length(fits), " fits)")
