@@ -19,11 +19,10 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Polygon
-from matplotlib.ticker import FixedLocator, FuncFormatter
 
 from .. import formatting as fmt
 from . import common
-from .style import (DOUBLE_COLUMN_MM, FONT_SIZE, GREY, SMALL_SIZE, new_figure, subgroup_style,
+from .style import (DOUBLE_COLUMN_MM, FONT_SIZE, GREY, SMALL_SIZE, mm_canvas, percent_axis, subgroup_style,
                     text_width_mm, wrap_text)
 
 ROW_MM = 3.5  # height of one row
@@ -233,18 +232,6 @@ def _draw_row_graphic(ax: Axes, row: Row, y: float, layout: ForestLayout) -> Non
         layout.prediction_intervals[key] = line
 
 
-def _style_plot_axes(ax: Axes, registry: dict[str, Any], outcome_key: str, top: float, bottom: float) -> None:
-    ax.set_xlim(0, 1)
-    ax.set_ylim(bottom, top)
-    ax.patch.set_visible(False)
-    for side in ("left", "right", "top"):
-        ax.spines[side].set_visible(False)
-    ax.tick_params(axis="y", left=False, labelleft=False)
-    ax.xaxis.set_major_locator(FixedLocator([0, 0.2, 0.4, 0.6, 0.8, 1.0]))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.percent(v, 0, sign=False)))
-    ax.set_xlabel(f"{common.outcome_name(registry, outcome_key)}, %", labelpad=2)
-
-
 def draw_forest(registry: dict[str, Any], outcome_key: str, width_mm: float = DOUBLE_COLUMN_MM
                 ) -> tuple[Figure, ForestLayout]:
     """Draw the forest plot of one outcome ('orr' or 'cr'); return the figure and its layout."""
@@ -253,18 +240,14 @@ def draw_forest(registry: dict[str, Any], outcome_key: str, width_mm: float = DO
     note = wrap_text(footnote(registry, rows), width_mm - 1.0, SMALL_SIZE)
     body_mm = sum(r.height for r in rows) * ROW_MM
     height_mm = 1.0 + HEADER_MM + body_mm + AXIS_MM + FOOTNOTE_LINE_MM * (note.count("\n") + 1) + 1.0
-    fig = new_figure(width_mm, height_mm)
-    layout = ForestLayout(outcome_key, width_mm=width_mm, height_mm=height_mm)
-
     # One axes over the whole figure in mm (y down) for the text; one for the plot, sharing the y scale.
-    table = fig.add_axes((0, 0, 1, 1))
-    table.set_xlim(0, width_mm)
-    table.set_ylim(height_mm, 0)
-    table.set_axis_off()
+    fig, table = mm_canvas(width_mm, height_mm)
+    layout = ForestLayout(outcome_key, width_mm=width_mm, height_mm=height_mm)
     top, bottom = 1.0 + HEADER_MM, 1.0 + HEADER_MM + body_mm
     plot = fig.add_axes((x["plot_left"] / width_mm, 1 - bottom / height_mm,
                          (x["plot_right"] - x["plot_left"]) / width_mm, body_mm / height_mm))
-    _style_plot_axes(plot, registry, outcome_key, top, bottom)
+    percent_axis(plot, common.outcome_name(registry, outcome_key))
+    plot.set_ylim(bottom, top)
 
     for col, align in (("label", "left"), ("treatment", "left"), ("counts", "right"), ("estimate", "left"),
                        ("weight", "right")):

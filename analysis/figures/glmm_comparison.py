@@ -17,11 +17,10 @@ from typing import Any
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FixedLocator, FuncFormatter
 
 from .. import formatting as fmt
 from . import common
-from .style import (DOUBLE_COLUMN_MM, FONT_SIZE, GREY, MM, OKABE_ITO, SMALL_SIZE, new_figure,
+from .style import (DOUBLE_COLUMN_MM, FONT_SIZE, GREY, MM, OKABE_ITO, SMALL_SIZE, mm_canvas, percent_axis,
                     text_width_mm, wrap_text)
 
 OUTCOMES = ("orr", "cr")
@@ -95,15 +94,8 @@ def _panel(fig: Figure, table: Axes, registry: dict[str, Any], outcome_key: str,
     w_mm, h_mm = (v / MM for v in fig.get_size_inches())
     ax = fig.add_axes((x["plot_left"] / w_mm, 1 - body_bottom / h_mm, (x["plot_right"] - x["plot_left"]) / w_mm,
                        (body_bottom - body_top) / h_mm))
+    percent_axis(ax, common.outcome_name(registry, outcome_key))
     ax.set_ylim(body_bottom, body_top)
-    ax.set_xlim(0, 1)
-    ax.patch.set_visible(False)
-    for side in ("left", "right", "top"):
-        ax.spines[side].set_visible(False)
-    ax.tick_params(axis="y", left=False, labelleft=False)
-    ax.xaxis.set_major_locator(FixedLocator([0, 0.2, 0.4, 0.6, 0.8, 1.0]))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.percent(v, 0, sign=False)))
-    ax.set_xlabel(f"{common.outcome_name(registry, outcome_key)}, %", labelpad=2)
     for xv in (0.2, 0.4, 0.6, 0.8):
         ax.axvline(xv, color="#E6E6E6", lw=0.5, zorder=0)
     table.text(x["label"], top + HEADER_MM - 1.6, f"{common.outcome_abbreviation(outcome_key)}", fontweight="bold",
@@ -155,11 +147,7 @@ def draw_glmm_comparison(registry: dict[str, Any], width_mm: float = DOUBLE_COLU
     note = wrap_text(footnote(registry), width_mm - 1.0, SMALL_SIZE)
     blocks = [HEADER_MM + ROW_MM * len(_groups(registry, o)) + AXIS_MM for o in OUTCOMES]
     height_mm = 1.0 + sum(blocks) + PANEL_GAP_MM * (len(OUTCOMES) - 1) + 3.0 * (note.count("\n") + 1) + 1.0
-    fig = new_figure(width_mm, height_mm)
-    table = fig.add_axes((0, 0, 1, 1))
-    table.set_xlim(0, width_mm)
-    table.set_ylim(height_mm, 0)
-    table.set_axis_off()
+    fig, table = mm_canvas(width_mm, height_mm)
     out = Comparison()
     top = 1.0
     for outcome_key in OUTCOMES:

@@ -18,7 +18,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from matplotlib.text import Text
 
 from .. import formatting as fmt
-from .style import OKABE_ITO, SINGLE_COLUMN_MM, SMALL_SIZE, new_figure, text_width_mm, wrap_text
+from .style import OKABE_ITO, SINGLE_COLUMN_MM, SMALL_SIZE, mm_canvas, text_width_mm, wrap_text
 
 NBSP = "\u00a0"
 BULLET = "\u2022\u00a0"
@@ -161,11 +161,7 @@ def draw_prisma(registry: dict[str, Any], width_mm: float = SINGLE_COLUMN_MM) ->
     heights = _fit_phase_labels(rows, [max(_box_height(m), _box_height(s) if s else 0) for m, s in texts])
     height_mm = 0.5 + HEADER_MM + ROW_GAP_MM + sum(heights) + ROW_GAP_MM * (len(rows) - 1) + 0.5
 
-    fig = new_figure(width_mm, height_mm)
-    ax = fig.add_axes((0, 0, 1, 1))
-    ax.set_xlim(0, width_mm)
-    ax.set_ylim(height_mm, 0)
-    ax.set_axis_off()
+    fig, ax = mm_canvas(width_mm, height_mm)
     layout = PrismaLayout()
     layout.boxes["header"] = _draw_box(ax, "header", wrap_text(
         "Identification of studies via databases and other sources", main_w + COLUMN_GAP_MM + side_w - 2 * PAD_MM,

@@ -104,6 +104,32 @@ def new_figure(width_mm: float, height_mm: float) -> Figure:
     return Figure(figsize=(width_mm * MM, height_mm * MM), dpi=100)
 
 
+def mm_canvas(width_mm: float, height_mm: float) -> tuple[Figure, Any]:
+    """A new figure plus an invisible axes over all of it in millimetres (x right, y down), for text and boxes."""
+    fig = new_figure(width_mm, height_mm)
+    canvas = fig.add_axes((0, 0, 1, 1))
+    canvas.set_xlim(0, width_mm)
+    canvas.set_ylim(height_mm, 0)
+    canvas.set_axis_off()
+    return fig, canvas
+
+
+def percent_axis(ax: Any, label: str) -> None:
+    """A bare 0-100% x axis below a forest-style plot: no y axis, ticks every 20%."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter
+
+    from .. import formatting as fmt
+
+    ax.set_xlim(0, 1)
+    ax.patch.set_visible(False)
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(axis="y", left=False, labelleft=False)
+    ax.xaxis.set_major_locator(FixedLocator([0, 0.2, 0.4, 0.6, 0.8, 1.0]))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.percent(v, 0, sign=False)))
+    ax.set_xlabel(f"{label}, %", labelpad=2)
+
+
 _MEASURE_DPI = 720  # high, so that hinting does not round the advance widths
 
 
