@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := all
-.PHONY: all build test bench check manuscript snapshot diff clean distclean help
+.PHONY: all build test bench check manuscript manuscript-latex snapshot diff clean distclean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -38,10 +38,14 @@ manuscript: build  ## render HTML, DOCX and PDF into _manuscript/ (needs Quarto 
 	  exit 1; }
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" QUARTO_PYTHON="$(CURDIR)/$(PY)" quarto render
 
+manuscript-latex: build  ## LaTeX PDF instead of Typst (profile latex) into _manuscript-latex/ (needs Quarto + TeX)
+	@command -v quarto >/dev/null 2>&1 || { echo "make manuscript-latex: Quarto is not installed (see 'make manuscript')."; exit 1; }
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" QUARTO_PYTHON="$(CURDIR)/$(PY)" quarto render --profile latex --to pdf
+
 check: $(STAMP)  ## audit every number; report in build/audit.{md,html} (STRICT=1: warnings fail too)
 	$(PY) -m analysis check $(if $(STRICT),--strict)
 
-snapshot: $(STAMP)  ## store the current build as snapshots/NAME (make snapshot NAME=submission-1 [FORCE=1])
+snapshot: $(STAMP)  ## store the current build as _snapshots/NAME (make snapshot NAME=submission-1 [FORCE=1])
 	@test -n "$(NAME)" || { echo "usage: make snapshot NAME=submission-1"; exit 2; }
 	$(PY) -m analysis snapshot "$(NAME)" $(if $(FORCE),--force)
 

@@ -16,13 +16,13 @@ from typing import Any
 import yaml
 
 from .audit.manuscript import VAR_SHORTCODE, html_text, load_variables, normalise
+from .rendered import rendered_article
 
 INCLUDE_SHORTCODE = re.compile(r"\{\{<\s*include\s+([^\s>]+)\s*>\}\}")
 FRONT_MATTER = re.compile(r"\A---\s*\n.*?\n---\s*\n", re.DOTALL)
 HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 CODE_CELL = re.compile(r"^```\{.*?^```\s*$", re.DOTALL | re.MULTILINE)
 ARTICLE = Path("manuscript") / "index.qmd"
-RENDERED = Path("_manuscript") / "index.html"
 
 
 def substitute_variables(text: str, variables: dict[str, str]) -> str:
@@ -77,8 +77,8 @@ def source_article_text(folder: Path) -> str | None:
 
 
 def rendered_article_text(folder: Path) -> str | None:
-    path = folder / RENDERED
-    return html_text(path.read_text(encoding="utf-8")) if path.exists() else None
+    path = rendered_article(folder, ".html")
+    return html_text(path.read_text(encoding="utf-8")) if path is not None else None
 
 
 def article_text(folder: Path, source: str = "auto") -> tuple[str | None, str]:

@@ -22,6 +22,17 @@ def _root(args: argparse.Namespace) -> Path:
     return root
 
 
+def confidence_level(text: str) -> float:
+    """argparse type: a confidence level strictly between 0 and 1 (0.95, not 95)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1 (write 0.95 for 95%)")
+    return value
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import BuildContext, run_build
 
@@ -80,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--glmm", action="store_true",
                    help="fit the random-intercept logistic model (ML) instead of a transformed-scale model")
     p.add_argument("--subgroup", metavar="COLUMN", help="pool within the groups of this column and test differences")
-    p.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
+    p.add_argument("--level", type=confidence_level, default=0.95, help="confidence level (default 0.95)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=cmd_pool)
 

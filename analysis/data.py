@@ -168,8 +168,7 @@ def _row_checks(row: dict[str, Any]) -> list[tuple[str, str]]:
 def load_trials(path: Path | str) -> pd.DataFrame:
     """Read and validate ``trials.csv``; return a typed DataFrame (blank cells -> None/NaN)."""
     path = Path(path)
-    if not path.exists():
-        raise DataError(path, ["file not found"])
+    _require_file(path)
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=False)
     except pd.errors.EmptyDataError:
@@ -226,15 +225,23 @@ def load_trials(path: Path | str) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------- YAML files
 
-def _read_yaml(path: Path) -> Any:
+def _require_file(path: Path) -> None:
     if not path.exists():
         raise DataError(path, ["file not found"])
+    if not path.is_file():
+        raise DataError(path, ["not a file (is it a folder?)"])
+
+
+def _read_yaml(path: Path) -> Any:
+    _require_file(path)
     try:
         content = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         raise DataError(path, [f"{where}not valid YAML ({getattr(exc, 'problem', exc)})"]) from None
+    except ValueError as exc:  # e.g. a date such as 2019-13-01, rejected while YAML builds the value
+        raise DataError(path, [f"a value cannot be read: {exc} (dates are written YYYY-MM-DD)"]) from None
     if content is None:
         raise DataError(path, ["the file is empty"])
     if not isinstance(content, dict):
@@ -325,8 +332,7 @@ BIB_KEY = re.compile(r"^\s*@\w+\s*\{\s*([^,\s]+)\s*,", re.MULTILINE)
 def bibliography_keys(path: Path | str) -> list[str]:
     """Citation keys defined in a BibTeX file."""
     path = Path(path)
-    if not path.exists():
-        raise DataError(path, ["file not found"])
+    _require_file(path)
     return BIB_KEY.findall(path.read_text(encoding="utf-8"))
 
 
@@ -372,8 +378,7 @@ class ProportionTable:
 def load_proportions_csv(path: Path | str, subgroup_column: str | None = None) -> ProportionTable:
     """Read a ``study,events,total[,subgroup]`` CSV for the ``pool`` command, validating every cell."""
     path = Path(path)
-    if not path.exists():
-        raise DataError(path, ["file not found"])
+    _require_file(path)
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError:

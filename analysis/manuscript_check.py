@@ -10,7 +10,14 @@ the prose by hand (every number must come from the build). Rules:
 * ``meta``: every ``{{< meta key >}}`` names a value of the merged metadata
   (``_quarto.yml``, its ``metadata-files``, the article's front matter);
 * ``include`` / ``embed`` / images: every target exists (``/`` = project root,
-  otherwise relative to the article); includes stand alone on their line;
+  otherwise relative to the article); includes stand alone on their line; an
+  image written without an extension must exist with the
+  ``default-image-extension`` of every format (``_quarto.yml``, its profiles
+  ``_quarto-*.yml`` and the front matter; Quarto's defaults: png, pdf for
+  LaTeX PDF, svg for Typst);
+* counts: a ``{{< var >}}`` (or template ``{{ var }}``) whose value is a bare
+  count must not be followed by a plural noun ("{{< var n >}} trials" reads
+  "one trials" when the count is one); use a variable that carries its noun;
 * labels: ``fig-`` / ``tbl-`` labels are lower case, hyphenated, without
   underscores, and unique; every ``@fig-`` / ``@tbl-`` reference has exactly one;
 * citations: every ``@key`` is in the bibliography;
@@ -19,6 +26,7 @@ the prose by hand (every number must come from the build). Rules:
 
 Sources: https://quarto.org/docs/authoring/variables.html,
 https://quarto.org/docs/authoring/includes.html,
+https://quarto.org/docs/authoring/figures.html#multiformat-figures,
 https://quarto.org/docs/authoring/cross-references.html,
 https://quarto.org/docs/authoring/citations.html.
 """
@@ -51,6 +59,17 @@ DIGIT_ALLOW_LIST: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bZUMA-1\b"), "name of a trial"),
 ]
 
+#: Pandoc's default-image-extension as Quarto sets it when a format does not: png, but pdf for LaTeX PDF
+#: (https://quarto.org/docs/authoring/figures.html#multiformat-figures) and svg for Typst (its default
+#: fig-format; quarto-cli issue 13116 shows Quarto passing `default-image-extension: svg` to Pandoc).
+DEFAULT_IMAGE_EXTENSIONS = {"pdf": "pdf", "latex": "pdf", "beamer": "pdf", "typst": "svg"}
+FALLBACK_IMAGE_EXTENSION = "png"
+#: A variable value that is a bare count (no noun), and a following word that looks like a plural noun.
+BARE_COUNT = re.compile(r"(?:\d+|no|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)",
+                        re.IGNORECASE)
+PLURAL_AFTER = re.compile(r"\s+(?P<word>[A-Za-z][A-Za-z-]*[^su\Wi]s)\b")
+NOT_PLURAL_NOUNS = {"was", "has", "does", "this", "thus", "its", "always", "whereas", "perhaps", "across"}
+JINJA_VARIABLE = re.compile(r"\{\{\s*(?P<name>[A-Za-z_][\w.]*)\s*\}\}")
 SHORTCODE = re.compile(r"\{\{<\s*(?P<name>[\w-]+)(?P<args>.*?)>\}\}")
 FENCE = re.compile(r"^\s*(```+|~~~+)")
 ATTRIBUTE_ID = re.compile(r"\{#(?P<id>[^\s}]+)[^}]*\}")
@@ -104,6 +123,8 @@ class Project:
     metadata: dict[str, Any]
     bibliography: set[str]
     problems: list[Problem] = field(default_factory=list)
+    #: output format -> the extension Pandoc adds to an image path that has none
+    image_extensions: dict[str, str] = field(default_factory=lambda: {"html": FALLBACK_IMAGE_EXTENSION})
 
     def error(self, path: Path, line: int, column: int, message: str) -> None:
         self.problems.append(Problem(path, line, column, message))
@@ -246,7 +267,37 @@ def load_project(root: Path) -> Project:
     csl = metadata.get("csl")
     if isinstance(csl, str) and not (root / csl).exists() and not (article.parent / csl).exists():
         problems.append(Problem(config_path, 1, 1, f"csl file {csl!r} does not exist: run `python -m analysis build`"))
-    return Project(root, article, config, variables, metadata, keys, problems)
+    profiles = [read_yaml(p, problems) or {} for p in sorted(root.glob("_quarto-*.yml"))]
+    extensions = image_extensions([config, *profiles, front_data if isinstance(front_data, dict) else {}],
+                                  metadata.get("default-image-extension"))
+    return Project(root, article, config, variables, metadata, keys, problems, extensions)
+
+
+def base_format(name: str) -> str:
+    """'pdf+simple' -> 'pdf'; 'acm-pdf' -> 'pdf' (journal formats end with their base format)."""
+    return name.split("+", 1)[0].rsplit("-", 1)[-1]
+
+
+def image_extensions(layers: list[dict[str, Any]], top_level: Any = None) -> dict[str, str]:
+    """Format name -> default image extension, over every ``format:`` in ``layers`` (project file, profiles,
+    front matter; a format set to false is skipped). Without any format Quarto renders HTML."""
+    formats: dict[str, dict[str, Any]] = {}
+    for layer in layers:
+        declared = layer.get("format") if isinstance(layer, dict) else None
+        if isinstance(declared, str):
+            declared = {declared: "default"}
+        for name, options in (declared or {}).items() if isinstance(declared, dict) else ():
+            if options is False:
+                continue
+            formats.setdefault(str(name), {}).update(options if isinstance(options, dict) else {})
+    if not formats:
+        formats = {"html": {}}
+    out = {}
+    for name, options in formats.items():
+        default = top_level if top_level is not None else DEFAULT_IMAGE_EXTENSIONS.get(base_format(name),
+                                                                                        FALLBACK_IMAGE_EXTENSION)
+        out[name] = str(options.get("default-image-extension", default)).lstrip(".")
+    return out
 
 
 def _strings(tree: Any, path: str = "") -> Iterator[tuple[str, str]]:
@@ -451,6 +502,7 @@ def check_citations(project: Project, lines: list[Line]) -> None:
 
 
 def check_images(project: Project, lines: list[Line]) -> None:
+    """Every image exists; one without an extension exists with the default image extension of every format."""
     for line in lines:
         if line.in_code or line.in_comment:
             continue
@@ -459,9 +511,49 @@ def check_images(project: Project, lines: list[Line]) -> None:
             if re.match(r"^[a-z]+://", target):
                 continue
             path = resolve_target(project, target)
-            if not path.is_file():
-                project.error(line.path, line.number, m.start("path") + 1,
-                              f"image {target} does not exist (looked for {path}); run `python -m analysis build`?")
+            col = m.start("path") + 1
+            if Path(target).suffix:
+                if not path.is_file():
+                    project.error(line.path, line.number, col,
+                                  f"image {target} does not exist (looked for {path}); run `python -m analysis build`?")
+                continue
+            by_extension: dict[str, list[str]] = {}
+            for name, extension in project.image_extensions.items():
+                by_extension.setdefault(extension, []).append(name)
+            for extension, names in by_extension.items():
+                candidate = path.with_name(f"{path.name}.{extension}") if extension else path
+                if not candidate.is_file():
+                    project.error(line.path, line.number, col,
+                                  f"image {target} has no .{extension} file for format {', '.join(names)} (looked "
+                                  f"for {candidate}; Pandoc adds the format's default-image-extension); run "
+                                  "`python -m analysis build`?")
+
+
+def check_counts(project: Project, lines: list[Line], template: bool = False) -> None:
+    """A bare count ('one', '9') from a variable must not be followed by a plural noun: the noun would not
+    agree when the count is one. Variables that carry their noun ('nine trials') are the fix."""
+    if project.variables is None:
+        return
+    pattern = JINJA_VARIABLE if template else SHORTCODE
+    for line in lines:
+        if line.in_code or line.in_comment:
+            continue
+        for m in pattern.finditer(line.text):
+            if template:
+                key = m.group("name")
+            elif m.group("name") == "var":
+                key = m.group("args").strip()
+            else:
+                continue
+            found, value = lookup(project.variables, key)
+            if not found or not isinstance(value, str) or not BARE_COUNT.fullmatch(value.strip()):
+                continue
+            after = PLURAL_AFTER.match(line.text, m.end())
+            if after and after.group("word").lower() not in NOT_PLURAL_NOUNS:
+                project.error(line.path, line.number, m.start() + 1,
+                              f"{key!r} is a bare count ({value!r}) followed by the plural "
+                              f"{after.group('word')!r}, which reads wrongly for a count of one; use a variable "
+                              "that carries its noun")
 
 
 def prose_only(text: str, template: bool = False) -> str:
@@ -504,9 +596,11 @@ def check_project(root: Path) -> tuple[Project, list[Problem]]:
     check_labels_and_refs(project, lines)
     check_citations(project, lines)
     check_images(project, lines)
+    check_counts(project, lines)
     check_digits(project, lines)
     for template in (f for f in collected.files if f.suffix == ".j2"):
         check_digits(project, template_lines(template), template=True)
+        check_counts(project, template_lines(template), template=True)
     problems = sorted(set(project.problems), key=lambda p: (str(p.path), p.line, p.column, p.message))
     return project, problems
 

@@ -71,8 +71,8 @@ def fragment_context(registry: dict[str, Any], variables: dict[str, Any]) -> dic
         block = registry["time_to_event"][key]
         rows = block["rows"]
         keys = list(dict.fromkeys(r["reference_key"] for r in rows))
-        tte.append({"key": key, "label": block["label"], "n": fmt.count_word(len(rows)),
-                    "n_num": len(rows), "summary": tte_values(rows), "keys": keys})
+        tte.append({"key": key, "label": block["label"], "cohorts": fmt.count_noun(len(rows), "cohort"),
+                    "summary": tte_values(rows), "keys": keys})
     return {**variables, "subgroups": subgroups, "time_to_event": tte}
 
 

@@ -1,12 +1,42 @@
-"""Manuscript variables: every number, and every phrase whose wording depends on a number, in the article.
+"""Manuscript variables: the API for authors writing the article's prose.
 
-Reads the results registry (``build/results.json``) and returns plain nested
-dictionaries of strings, written to ``_variables.yml`` by
-:mod:`analysis.manuscript_text` and read by Quarto's ``{{< var key >}}``
-(https://quarto.org/docs/authoring/variables.html; nested keys with dots).
-Numbers are formatted by :mod:`analysis.formatting`; this module computes
-nothing beyond choosing words from the numbers (e.g. the heterogeneity class
-from the thresholds in ``review.yaml``).
+Every number in the article, and every phrase whose wording depends on a
+number, is a variable built here from the results registry
+(``build/results.json``). :mod:`analysis.manuscript_text` writes them to
+``_variables.yml`` for Quarto's ``{{< var group.key >}}``
+(https://quarto.org/docs/authoring/variables.html) and fills the jinja2
+templates under ``manuscript/_templates`` with them. Numbers are formatted by
+:mod:`analysis.formatting`; this module computes nothing beyond choosing words
+from the numbers.
+
+What an author can rely on:
+
+* **Counts carry their noun** in the right number: ``trials.total`` reads
+  "nine trials", "one trial" or "no trials", so the prose never types the noun
+  after a count (``check-manuscript`` rejects ``{{< var x >}} trials`` when
+  ``x`` is a bare count). Keys ending in ``_n`` are bare number words for
+  sentences that already name the noun ("Of the nine cohorts ..., eight
+  reported ..."). Counts up to twelve are words, larger counts digits.
+* **Keys ending in ``_sentence``** are whole sentences without the full stop,
+  worded for what the data hold (e.g. when no cohort reports a value).
+* Statistics that cannot be computed read "not estimable"; values the sources
+  do not give read "not reported".
+* Words that judge a number (heterogeneity class, "differed significantly",
+  "numerically higher than") are decided on the number *as printed*.
+* "Trials" are distinct ClinicalTrials.gov ids; "cohorts" are rows of
+  ``data/trials.csv`` (a trial may contribute a prior-CAR-T and a CAR-T-naive
+  cohort).
+
+The groups (see :func:`build_variables`): ``review`` (protocol facts),
+``methods`` (method names, from :data:`analysis.formatting.METHOD_NAMES`),
+``prisma`` (flow counts), ``trials``, ``cohorts``, ``orr`` / ``cr`` (pooled
+results: per group ``mono``, ``combo``, ``naive``, ``overall`` the keys
+``cohorts``, ``patients``, ``est``, ``est_ci``, ``het``, ``het_class``, ``pi``,
+``glmm``; per outcome ``groups``, ``difference``, ``difference_verdict``,
+``bias.*``, ``loo.*``, ``glmm_max_difference``, ``range_prior_cart``),
+``compare`` (pooled estimates compared in words), ``rates`` (single-cohort
+rates per treatment) and ``tte`` (time-to-event summaries). Every group keeps
+the same keys whatever the data, so the article never refers to a missing one.
 """
 
 from __future__ import annotations
@@ -14,6 +44,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import formatting as fmt
+from .data import PUBLICATION_TYPES
 
 #: Short variable-name keys for the registry's subgroup keys.
 SUBGROUP_KEYS = {
@@ -22,19 +53,6 @@ SUBGROUP_KEYS = {
     "cart_naive": "naive",
     "overall": "overall",
 }
-
-TRANSFORM_TEXT = {
-    "ft": "Freeman\u2013Tukey double-arcsine scale, with Miller's back-transformation using the harmonic mean "
-          "of the cohort sizes",
-    "logit": "logit scale, back-transformed with the inverse logit",
-    "arcsine": "arcsine square-root scale, back-transformed by squaring the sine",
-    "raw": "untransformed proportion scale",
-}
-TRANSFORM_SHORT = {"ft": "Freeman\u2013Tukey double-arcsine", "logit": "logit", "arcsine": "arcsine",
-                   "raw": "untransformed proportion"}
-TAU2_TEXT = {"dl": "DerSimonian\u2013Laird", "reml": "restricted maximum-likelihood", "pm": "Paule\u2013Mandel",
-             "ml": "maximum-likelihood"}
-STUDY_CI_TEXT = {"clopper-pearson": "Clopper\u2013Pearson exact", "wilson": "Wilson score"}
 TTE_UNIT = "months"
 
 
@@ -50,112 +68,114 @@ def thresholds(registry: dict[str, Any]) -> tuple[float, float]:
     return float(t["low"]), float(t["moderate"])
 
 
-def ci_label(registry: dict[str, Any]) -> str:
-    """'95% CI'."""
-    return f"{fmt.level_label(registry['settings']['level'])} CI"
+def cohorts(n: int) -> str:
+    return fmt.count_noun(n, "cohort")
 
 
-def direction(a: float, b: float) -> str:
-    """Word comparing estimate ``a`` with ``b`` as printed (one decimal in percent)."""
+def direction(a: float, b: float, significant: bool | None) -> str:
+    """Estimate ``a`` compared with ``b`` as printed: 'the same as', or 'higher than' / 'lower than', qualified
+    as 'numerically' unless the test for subgroup differences is significant."""
     if fmt.percent(a) == fmt.percent(b):
         return "the same as"
-    return "higher than" if a > b else "lower than"
+    word = "higher than" if a > b else "lower than"
+    return word if significant else f"numerically {word}"
 
 
 def heterogeneity_words(i2: float | None, p: float | None, low: float, moderate: float) -> str:
-    """'substantial heterogeneity (I² = 68.2%, P = 0.013)'; 'no observable heterogeneity (I² = 0.0%, P = 0.871)'."""
-    stats = f"I\u00b2 = {fmt.i2(i2)}, {fmt.p_value(p)}"
+    """'substantial heterogeneity (I² = 68.2%, P = 0.013)'; 'no observable heterogeneity (I² = 0.0%, P = 0.871)'.
+    The class follows I² as printed."""
     if i2 is None:
-        return f"heterogeneity that could not be estimated ({stats})"
-    if i2 == 0:
+        return "heterogeneity that could not be estimated"
+    stats = f"I\u00b2 = {fmt.i2(i2)}, {fmt.p_value(p)}"
+    if fmt.printed(i2, 1) == 0:
         return f"no observable heterogeneity ({stats})"
     return f"{fmt.heterogeneity_class(i2, low, moderate)} heterogeneity ({stats})"
-
-
-def range_text(values: list[float] | None) -> str:
-    """Percent range of study proportions: '40.7–76.1%' (one value: '40.7%')."""
-    if not values:
-        return fmt.NOT_REPORTED
-    lo, hi = values
-    return fmt.percent(lo) if fmt.percent(lo) == fmt.percent(hi) else fmt.interval(lo, hi)
 
 
 # ----------------------------------------------------------------------------- pooled results
 
 def meta_vars(m: dict[str, Any], glmm: dict[str, Any] | None, registry: dict[str, Any]) -> dict[str, str]:
-    """Strings for one meta-analysis (one outcome, one subgroup)."""
+    """Strings for one meta-analysis (one outcome, one group)."""
     low, moderate = thresholds(registry)
     level = m["level"]
-    out = {
-        "k": fmt.count_word(m["k"]),
-        "k_num": fmt.integer(m["k"]),
-        "patients": fmt.integer(m["patients"]),
-        "events": fmt.integer(m["events"]),
+    has_glmm = bool(glmm) and "error" not in glmm
+    return {
+        "cohorts": cohorts(m["k"]),
+        "patients": fmt.count_noun(m["patients"], "patient"),
         "est": fmt.percent(m["estimate"]),
-        "ci": fmt.interval(m["ci_low"], m["ci_high"]),
         "est_ci": fmt.estimate_with_ci(m["estimate"], m["ci_low"], m["ci_high"], level=level),
-        "i2": fmt.i2(m["i2"]),
-        "p_het": fmt.p_value(m["q_p"]),
-        "het_class": fmt.heterogeneity_class(m["i2"], low, moderate),
         "het": heterogeneity_words(m["i2"], m["q_p"], low, moderate),
-        "pi": (fmt.interval(m["pi_low"], m["pi_high"]) if m.get("pi_low") is not None else "not estimable"),
+        "het_class": fmt.heterogeneity_class(m["i2"], low, moderate),
+        "pi": (fmt.interval(m["pi_low"], m["pi_high"]) if m.get("pi_low") is not None
+               else fmt.NOT_ESTIMABLE_TEXT),
+        "glmm": (fmt.estimate_with_ci(glmm["proportion"], glmm["proportion_ci_low"], glmm["proportion_ci_high"],
+                                      level=level) if has_glmm else fmt.NOT_ESTIMABLE_TEXT),
     }
-    if glmm and "error" not in glmm:
-        out["glmm"] = fmt.estimate_with_ci(glmm["proportion"], glmm["proportion_ci_low"],
-                                           glmm["proportion_ci_high"], level=level)
-    else:
-        out["glmm"] = "not estimable"
-    return out
+
+
+#: A group without cohorts reporting the outcome keeps the keys of :func:`meta_vars`.
+NO_ANALYSIS = {"cohorts": cohorts(0), "patients": fmt.count_noun(0, "patient"),
+               **{k: fmt.NOT_ESTIMABLE_TEXT for k in ("est", "est_ci", "het_class", "pi", "glmm")},
+               "het": "heterogeneity that could not be estimated"}
 
 
 def loo_vars(m: dict[str, Any]) -> dict[str, str]:
-    """Leave-one-out: the range of the pooled estimates and whether any left the full CI."""
+    """Leave-one-out: the range of the pooled estimates and whether any left the full CI (as printed)."""
     rows = m.get("leave_one_out") or []
     if not rows:
-        return {"range": "not estimable", "stability": "could not be assessed"}
-    estimates = [r["estimate"] for r in rows]
-    outside = [r["label"] for r in rows if not (m["ci_low"] <= r["estimate"] <= m["ci_high"])]
+        return {"range": fmt.NOT_ESTIMABLE_TEXT, "stability": "the influence of single cohorts could not be assessed"}
+    def shown(p: float) -> float:  # a proportion as printed, in percent
+        return fmt.printed(100 * p, 1)
+
+    outside = [r["label"] for r in rows if not shown(m["ci_low"]) <= shown(r["estimate"]) <= shown(m["ci_high"])]
     if outside:
         stability = (f"omitting {fmt.join_words(outside, 'or')} moved the pooled estimate outside the "
                      "confidence interval of the full analysis")
     else:
         stability = "no single cohort moved the pooled estimate outside the confidence interval of the full analysis"
+    estimates = [r["estimate"] for r in rows]
     return {"range": fmt.interval(min(estimates), max(estimates)), "stability": stability}
 
 
 def bias_vars(m: dict[str, Any], alpha: float) -> dict[str, str]:
-    egger, begg = m.get("egger"), m.get("begg")
-    egger_p = None if not egger else egger["p"]
-    begg_p = None if not begg else begg["p"]
-    significant = [p for p in (egger_p, begg_p) if p is not None and p < alpha]
-    if egger_p is None and begg_p is None:
+    egger_p = (m.get("egger") or {}).get("p")
+    begg_p = (m.get("begg") or {}).get("p")
+    verdicts = [fmt.is_significant(p, alpha) for p in (egger_p, begg_p)]
+    if all(v is None for v in verdicts):
         verdict = "could not be assessed for small-study effects"
-    elif significant:
+    elif any(verdicts):
         verdict = "showed evidence of small-study effects"
     else:
         verdict = "showed no evidence of small-study effects"
     return {"egger_p": fmt.p_value(egger_p), "begg_p": fmt.p_value(begg_p), "verdict": verdict}
 
 
+def difference_vars(block: dict[str, Any], alpha: float) -> dict[str, str]:
+    """The test for subgroup differences: the statistic and its verdict (decided on P as printed)."""
+    diff = block.get("subgroup_difference")
+    groups = fmt.count_noun(len(block["subgroups"]), "group")
+    if not diff:
+        return {"groups": groups, "difference": "no test with fewer than two groups",
+                "difference_verdict": "could not be compared"}
+    significant = fmt.is_significant(diff["p"], alpha)
+    verdict = ("could not be compared" if significant is None
+               else "differed significantly" if significant else "did not differ significantly")
+    return {"groups": groups, "difference": fmt.q_test(diff["q"], diff["df"], diff["p"]),
+            "difference_verdict": verdict}
+
+
 def outcome_vars(registry: dict[str, Any], outcome: str) -> dict[str, Any]:
     block = registry["outcomes"][outcome]
     alpha = significance_level(registry)
     out: dict[str, Any] = {}
-    for key, m in block["subgroups"].items():
-        out[SUBGROUP_KEYS[key]] = meta_vars(m, block["glmm"].get(key), registry)
-        out[SUBGROUP_KEYS[key]]["range"] = range_text(block["range_by_subgroup"].get(key))
-    out["overall"] = meta_vars(block["overall"], block["glmm"].get("overall"), registry)
-    out["overall"]["range"] = range_text(block["range_prior_cart"])
-    out["range_prior_cart"] = range_text(block["range_prior_cart"])
-    diff = block.get("subgroup_difference")
-    if diff:
-        out["difference"] = fmt.q_test(diff["q"], diff["df"], diff["p"])
-        out["difference_verdict"] = ("differed significantly" if diff["p"] is not None and diff["p"] < alpha
-                                     else "did not differ significantly")
+    for key in [g["key"] for g in registry["subgroups"]] + ["overall"]:
+        m = block["overall"] if key == "overall" else block["subgroups"].get(key)
+        out[SUBGROUP_KEYS[key]] = meta_vars(m, block["glmm"].get(key), registry) if m else NO_ANALYSIS
+    out.update(difference_vars(block, alpha))
     out["bias"] = bias_vars(block["overall"], alpha)
     out["loo"] = loo_vars(block["overall"])
-    out["not_reported"] = fmt.count_word(len(block["not_reported"]))
     out["glmm_max_difference"] = glmm_max_difference(block)
+    out["range_prior_cart"] = fmt.percent_range(block["range_prior_cart"])
     return out
 
 
@@ -164,63 +184,53 @@ def glmm_max_difference(block: dict[str, Any]) -> str:
     pairs = [(block["overall"], block["glmm"].get("overall"))]
     pairs += [(m, block["glmm"].get(key)) for key, m in block["subgroups"].items()]
     gaps = [abs(m["estimate"] - g["proportion"]) for m, g in pairs if g and "error" not in g]
-    return fmt.percentage_points(max(gaps)) if gaps else "not estimable"
+    return fmt.percentage_points(max(gaps)) if gaps else fmt.NOT_ESTIMABLE_TEXT
 
 
 def comparison_vars(registry: dict[str, Any]) -> dict[str, Any]:
+    """'higher than' only when the test for subgroup differences is significant, else 'numerically higher than'."""
+    alpha = significance_level(registry)
     out: dict[str, Any] = {}
     for outcome in ("orr", "cr"):
-        g = registry["outcomes"][outcome]["subgroups"]
-        est = {SUBGROUP_KEYS[k]: m["estimate"] for k, m in g.items()}
-        entry = {}
-        if "combo" in est and "mono" in est:
-            entry["combo_vs_mono"] = direction(est["combo"], est["mono"])
-        if "naive" in est and "mono" in est:
-            entry["naive_vs_mono"] = direction(est["naive"], est["mono"])
-        if "naive" in est and "combo" in est:
-            entry["naive_vs_combo"] = direction(est["naive"], est["combo"])
-        out[outcome] = entry
+        block = registry["outcomes"][outcome]
+        est = {SUBGROUP_KEYS[k]: m["estimate"] for k, m in block["subgroups"].items()}
+        diff = block.get("subgroup_difference")
+        significant = fmt.is_significant(diff["p"], alpha) if diff else None
+        out[outcome] = {f"{a}_vs_{b}": (direction(est[a], est[b], significant) if a in est and b in est
+                                        else "not comparable with")
+                        for a, b in (("combo", "mono"), ("naive", "mono"))}
     return out
 
 
-# ----------------------------------------------------------------------------- trials, methods, PRISMA
+# ----------------------------------------------------------------------------- single-cohort rates
 
 def _treatment_order(registry: dict[str, Any]) -> list[str]:
-    seen: list[str] = []
-    for t in registry["trials"]:
-        if t["treatment"] not in seen:
-            seen.append(t["treatment"])
-    return seen
+    return list(dict.fromkeys(t["treatment"] for t in registry["trials"]))
 
 
 def treatment_rates(registry: dict[str, Any], subgroup: str) -> list[dict[str, Any]]:
     """Per treatment within a subgroup, in the order of trials.csv: ORR and CR ranges and the citations."""
     trials = {t["study_id"]: t for t in registry["trials"]}
-    rows = []
     orr = registry["outcomes"]["orr"]["by_treatment"].get(subgroup, {})
     cr = registry["outcomes"]["cr"]["by_treatment"].get(subgroup, {})
+    rows = []
     for name in _treatment_order(registry):
         if name not in orr and name not in cr:
             continue
         studies = (orr.get(name) or cr.get(name))["studies"]
-        orr_range, cr_range = (orr.get(name) or {}).get("range"), (cr.get(name) or {}).get("range")
         rows.append({
             "treatment": name,
-            "orr": range_text(orr_range) if orr_range else fmt.NOT_REPORTED,
-            "cr": range_text(cr_range) if cr_range else fmt.NOT_REPORTED,
+            "orr": fmt.percent_range((orr.get(name) or {}).get("range")),
+            "cr": fmt.percent_range((cr.get(name) or {}).get("range")),
             "keys": list(dict.fromkeys(trials[s]["reference_key"] for s in studies)),
-            "n_trials": len(studies),
         })
     return rows
 
 
 def rates_sentence(rows: list[dict[str, Any]]) -> str:
     """'mosunetuzumab, ORR 40.7% and CR 22.2%; glofitamab, ORR 50.0–76.1% and CR 38.5–45.7%' (no citations)."""
-    parts = []
-    for r in rows:
-        orr = f"ORR {r['orr']}" if r["orr"] != fmt.NOT_REPORTED else "ORR not reported"
-        parts.append(f"{in_sentence(r['treatment'])}, {orr} and CR {r['cr']}")
-    return "; ".join(parts)
+    return "; ".join(f"{in_sentence(r['treatment'])}, ORR {r['orr']} and CR {r['cr']}" for r in rows) or \
+        fmt.NOT_REPORTED
 
 
 def in_sentence(name: str) -> str:
@@ -228,48 +238,83 @@ def in_sentence(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
-def trial_vars(registry: dict[str, Any]) -> dict[str, Any]:
+# ----------------------------------------------------------------------------- trials and cohorts
+
+def _prior_cart(registry: dict[str, Any]) -> list[dict[str, Any]]:
+    return [t for t in registry["trials"] if t["population"] == "prior_cart"]
+
+
+def trial_vars(registry: dict[str, Any]) -> dict[str, str]:
+    """Counts of trials (distinct NCT ids) and what they studied."""
     s = registry["summary"]
-    prior = [t for t in registry["trials"] if t["population"] == "prior_cart"]
     # Most-studied antibody first (the JSON file stores keys sorted by name).
     by_antibody = dict(sorted(s["trials_by_antibody"].items(), key=lambda kv: (-kv[1], kv[0])))
-    antibody_list = [f"{name} ({fmt.count_word(n)} {fmt.plural(n, 'trial')})" for name, n in by_antibody.items()]
     years = sorted(s["trials_by_year"].items(), key=lambda kv: kv[0], reverse=True)
-    refractory = [t for t in prior if t["refractory_to_cart"] is not None]
     by_pub = s["trials_by_publication_type"]
-    by_regimen = s["trials_by_regimen"]
-    out = {
-        "n": fmt.count_word(s["n_trials"]),
-        "n_cap": fmt.count_word(s["n_trials"], capital=True),
-        "n_num": fmt.integer(s["n_trials"]),
-        "cohorts": fmt.count_word(s["n_cohorts"]),
-        "prior_cart": fmt.count_word(s["n_trials_prior_cart"]),
-        "prior_cart_cap": fmt.count_word(s["n_trials_prior_cart"], capital=True),
-        "cart_naive": fmt.count_word(s["n_trials_cart_naive"]),
-        "participants_prior_cart": fmt.integer(s["participants_prior_cart"]),
-        "participants_cart_naive": fmt.integer(s["participants_cart_naive"]),
-        "participants_total": fmt.integer(s["participants_total"]),
-        "full_papers": fmt.count_word(by_pub.get("full_paper", 0)),
-        "abstracts": fmt.count_word(by_pub.get("abstract", 0)),
-        "monotherapy": fmt.count_word(by_regimen.get("monotherapy", 0)),
-        "combination": fmt.count_word(by_regimen.get("combination", 0)),
-        "antibodies": fmt.join_words(list(by_antibody)),
-        "n_antibodies": fmt.count_word(len(by_antibody)),
-        "by_antibody": fmt.join_words(antibody_list),
+    publications = [fmt.count_noun(by_pub[k], label) for k, label in PUBLICATION_TYPES.items() if by_pub.get(k)]
+    partners = list(dict.fromkeys(t["partner_drug"] for t in _prior_cart(registry)
+                                  if t["regimen"] == "combination" and t["partner_drug"]))
+    return {
+        "total": fmt.count_noun(s["n_trials"], "trial"),
+        "prior_cart": fmt.count_noun(s["n_trials_prior_cart"], "trial"),
+        "prior_cart_cap": fmt.count_noun(s["n_trials_prior_cart"], "trial", capital=True),
+        "cart_naive": fmt.count_noun(s["n_trials_cart_naive"], "trial"),
+        "participants_prior_cart": fmt.count_noun(s["participants_prior_cart"], "patient"),
+        "participants_cart_naive": fmt.count_noun(s["participants_cart_naive"], "patient"),
+        "publications": fmt.join_words(publications) or fmt.NOT_REPORTED,
+        "year_range": fmt.year_range(*s["year_range"]),
         "by_year": fmt.join_words([f"{fmt.count_word(n)} in {year}" for year, n in years]),
-        "year_range": (f"{s['year_range'][0]}" if s["year_range"][0] == s["year_range"][1]
-                       else f"{s['year_range'][0]}{fmt.DASH}{s['year_range'][1]}"),
-        "cohort_size_range": fmt.value_range(*s["n_patients_range"]),
-        "refractory_range": range_text(s["refractory_to_cart_range"]),
-        "refractory_n": fmt.count_word(len(refractory)),
-        "prior_lines_median_range": fmt.value_range(*s["prior_lines_median_range"]),
-        "prior_lines_overall_range": fmt.value_range(*s["prior_lines_overall_range"]),
-        "orr_reported": fmt.count_word(s["trials_reporting"]["orr"]),
-        "cr_reported": fmt.count_word(s["trials_reporting"]["cr"]),
-        "orr_missing": fmt.count_word(s["n_trials_prior_cart"] - s["trials_reporting"]["orr"]),
+        "antibodies": fmt.join_words(list(by_antibody)),
+        "antibody_count": fmt.count_noun(len(by_antibody), "antibody", "antibodies"),
+        "by_antibody": fmt.join_words([f"{name} ({fmt.count_noun(n, 'trial')})" for name, n in by_antibody.items()]),
+        "partner_drugs": fmt.join_words(partners, "or") or "other drugs",
     }
-    return out
 
+
+def refractory_sentence(registry: dict[str, Any]) -> str:
+    """How many prior-CAR-T cohorts report the share refractory to CAR-T, and its range."""
+    n = sum(t["refractory_to_cart"] is not None for t in _prior_cart(registry))
+    value_range = registry["summary"]["refractory_to_cart_range"]
+    if not n or not value_range:
+        return "No cohort treated after CAR-T reported the proportion of patients refractory to CAR-T"
+    return (f"The proportion of patients refractory to CAR-T, reported for {cohorts(n)}, was "
+            f"{fmt.percent_range(value_range)}")
+
+
+def prior_lines_sentence(summary: dict[str, Any]) -> str:
+    """Prior lines of therapy: cohort medians and the range over patients, each only if reported."""
+    medians, overall = summary["prior_lines_median_range"], summary["prior_lines_overall_range"]
+    median_text = f"The median number of prior lines of therapy per cohort was {fmt.number_range(medians)}"
+    overall_text = f"individual patients had received {fmt.number_range(overall)} prior lines"
+    if medians and overall:
+        return f"{median_text}, and {overall_text}"
+    if medians:
+        return f"{median_text}; the range over individual patients was not reported"
+    if overall:
+        return f"{overall_text[0].upper()}{overall_text[1:]} of therapy; medians per cohort were not reported"
+    return "The number of prior lines of therapy was not reported for the cohorts treated after CAR-T"
+
+
+def cohort_vars(registry: dict[str, Any]) -> dict[str, str]:
+    """Counts of cohorts (rows of trials.csv); those reporting an outcome are prior-CAR-T cohorts."""
+    s = registry["summary"]
+    reporting = s["cohorts_reporting"]
+    return {
+        "total": cohorts(s["n_cohorts"]),
+        "prior_cart": cohorts(s["n_cohorts_prior_cart"]),
+        "cart_naive": cohorts(s["n_cohorts_cart_naive"]),
+        "monotherapy": cohorts(s["cohorts_by_regimen"].get("monotherapy", 0)),
+        "combination": cohorts(s["cohorts_by_regimen"].get("combination", 0)),
+        "orr_reported_n": fmt.count_word(reporting["orr"]),
+        "cr_reported_n": fmt.count_word(reporting["cr"]),
+        "orr_missing": cohorts(s["n_cohorts_prior_cart"] - reporting["orr"]),
+        "size_range_prior_cart": fmt.number_range(s["n_patients_range_prior_cart"], "patients"),
+        "refractory_sentence": refractory_sentence(registry),
+        "prior_lines_sentence": prior_lines_sentence(s),
+    }
+
+
+# ----------------------------------------------------------------------------- review, methods, PRISMA
 
 def review_vars(registry: dict[str, Any]) -> dict[str, str]:
     r = registry["review"]
@@ -282,9 +327,7 @@ def review_vars(registry: dict[str, Any]) -> dict[str, str]:
         "search_end": fmt.long_date(r["search"]["end"]),
         "databases": fmt.join_words(r["search"]["databases"]),
         "conferences": fmt.join_words(r["search"]["conferences"]),
-        "min_patients": fmt.integer(r["eligibility"]["min_patients_per_cohort"]),
-        "level": fmt.level_label(float(r["confidence_level"])),
-        "ci": ci_label(registry),
+        "min_patients": fmt.count_noun(int(r["eligibility"]["min_patients_per_cohort"]), "patient"),
         "alpha": f"{significance_level(registry):g}",
         "i2_low": fmt.i2(low, 0),
         "i2_moderate": fmt.i2(moderate, 0),
@@ -293,14 +336,16 @@ def review_vars(registry: dict[str, Any]) -> dict[str, str]:
 
 
 def methods_vars(registry: dict[str, Any]) -> dict[str, str]:
+    """Method names from the one table in :mod:`analysis.formatting`."""
     s = registry["settings"]
+    pooled_ci = fmt.method_name("hksj" if s["hksj"] else "wald")
     return {
-        "transform": TRANSFORM_TEXT[s["transform"]],
-        "transform_short": TRANSFORM_SHORT[s["transform"]],
-        "tau2": TAU2_TEXT[s["tau2_method"]],
-        "pooled_ci": ("the Hartung\u2013Knapp\u2013Sidik\u2013Jonkman method (t distribution)" if s["hksj"]
-                      else "the normal (Wald-type) approximation"),
-        "study_ci": STUDY_CI_TEXT.get(s["study_ci"], s["study_ci"]),
+        "transform": fmt.transform_description(s["transform"]),
+        "scale": fmt.method_name(s["transform"]),
+        "tau2": fmt.method_name(s["tau2_method"]),
+        "pooled_ci": (f"the {pooled_ci} method (t distribution)" if s["hksj"] else f"the {pooled_ci} approximation"),
+        "study_ci": fmt.method_name(s["study_ci"]),
+        "groups": fmt.count_noun(len(registry["subgroups"]), "group"),
     }
 
 
@@ -328,20 +373,23 @@ def prisma_vars(registry: dict[str, Any]) -> dict[str, str]:
         parts = [PRISMA_MISMATCH_TEXT.get(chk["name"], "{equation} gives {expected}, but {reported} is reported")
                  .format(equation=chk["equation"], expected=fmt.integer(chk["expected"]),
                          reported=fmt.integer(chk["reported"])) for chk in mismatches]
-        consistency = (f"{fmt.count_word(len(mismatches), capital=True)} "
-                       f"{fmt.plural(len(mismatches), 'step')} of the published flow diagram "
+        consistency = (f"{fmt.count_noun(len(mismatches), 'step', capital=True)} of the published flow diagram "
                        f"{'does' if len(mismatches) == 1 else 'do'} not add up: {'; '.join(parts)}")
     else:
         consistency = "The counts of the published flow diagram add up at every step that can be checked"
+    def count(n: int | None, noun: str) -> str:  # a series of counts, some large: digits throughout
+        return fmt.count_noun(n, noun, words=False)
+
     return {
-        "databases": fmt.integer(c["identification"]["databases"]),
-        "other_sources": fmt.integer(c["identification"]["other_sources"]),
-        "screened": fmt.integer(c["screening"]["records_screened"]),
-        "screen_excluded": fmt.integer(c["screening"]["records_excluded"]),
-        "assessed": fmt.integer(c["eligibility"]["reports_assessed"]),
-        "fulltext_excluded": fmt.integer(c["eligibility"]["reports_excluded"]),
-        "included": fmt.integer(c["included"]["studies"]),
-        "reasons": fmt.join_words([f"{r['reason'][0].lower()}{r['reason'][1:]} (n = {r['n']})" for r in reasons]),
+        "databases": count(c["identification"]["databases"], "record"),
+        "other_sources": count(c["identification"]["other_sources"], "record"),
+        "screened": count(c["screening"]["records_screened"], "record"),
+        "screen_excluded": count(c["screening"]["records_excluded"], "record"),
+        "assessed": count(c["eligibility"]["reports_assessed"], "report"),
+        "fulltext_excluded": count(c["eligibility"]["reports_excluded"], "report"),
+        "included": count(c["included"]["studies"], "trial"),
+        "reasons": (fmt.join_words([f"{r['reason'][0].lower()}{r['reason'][1:]} (n = {r['n']})" for r in reasons])
+                    or "reasons that were not reported"),
         "consistency": consistency,
     }
 
@@ -349,45 +397,46 @@ def prisma_vars(registry: dict[str, Any]) -> dict[str, str]:
 # ----------------------------------------------------------------------------- time-to-event
 
 def tte_value(row: dict[str, Any]) -> str:
-    """One trial's value in prose: '9.7 months', 'not reached', '25.0% at 12 months'."""
+    """One cohort's value in prose: '9.7 months', 'not reached', '25.0% at 12 months'."""
     status = row["status"]
     if status == "median":
         return f"{fmt.number(row['value'])} {TTE_UNIT}"
     if status == "not_reached":
         return "not reached"
     if status == "not_estimable":
-        return "not estimable"
+        return fmt.NOT_ESTIMABLE_TEXT
     if status == "landmark":
         return f"{fmt.percent(row['value'])} at {fmt.compact(row['landmark_months'])} {TTE_UNIT}"
     raise ValueError(f"unexpected time-to-event status {status!r}")
 
 
 def tte_values(rows: list[dict[str, Any]]) -> str:
-    """'9.7, 14.8 and 19.7 months; not reached in one trial; 25.0% at 12 months in one trial'."""
+    """'9.7, 14.8 and 19.7 months; not reached in one cohort; a rate of 25.0% at 12 months'."""
     medians = [fmt.number(r["value"]) for r in rows if r["status"] == "median"]
     parts = []
     if medians:
         parts.append(f"{fmt.join_words(medians)} {TTE_UNIT}")
-    for status, text in (("not_reached", "not reached"), ("not_estimable", "not estimable")):
+    for status, text in (("not_reached", "not reached"), ("not_estimable", fmt.NOT_ESTIMABLE_TEXT)):
         n = sum(r["status"] == status for r in rows)
         if n:
-            parts.append(f"{text} in {fmt.count_word(n)} {fmt.plural(n, 'trial')}")
-    for r in rows:
-        if r["status"] == "landmark":
-            parts.append(f"a rate of {tte_value(r)}")
+            parts.append(f"{text} in {cohorts(n)}")
+    parts += [f"a rate of {tte_value(r)}" for r in rows if r["status"] == "landmark"]
     return "; ".join(parts) if parts else "none reported"
+
+
+def followup_sentence(registry: dict[str, Any]) -> str:
+    n = registry["summary"]["cohorts_reporting"]["followup"]
+    value_range = registry["time_to_event"]["followup"]["range"]
+    if not n or not value_range:
+        return "No cohort treated after CAR-T reported its median follow-up"
+    return f"Median follow-up, reported for {cohorts(n)}, was {fmt.number_range(value_range, TTE_UNIT)}"
 
 
 def tte_vars(registry: dict[str, Any]) -> dict[str, Any]:
     t = registry["time_to_event"]
-    out: dict[str, Any] = {}
-    for key in ("dor", "docr", "pfs", "os"):
-        rows = t[key]["rows"]
-        out[key] = {"n": fmt.count_word(len(rows)), "n_cap": fmt.count_word(len(rows), capital=True),
-                    "summary": tte_values(rows)}
-    fu = t["followup"]
-    out["followup_range"] = fmt.value_range(*fu["range"], unit=TTE_UNIT) if fu["range"] else fmt.NOT_REPORTED
-    out["followup_n"] = fmt.count_word(fu["n_trials"])
+    out: dict[str, Any] = {key: {"cohorts": cohorts(len(t[key]["rows"])), "summary": tte_values(t[key]["rows"])}
+                           for key in ("dor", "docr", "pfs", "os")}
+    out["followup_sentence"] = followup_sentence(registry)
     return out
 
 
@@ -398,8 +447,9 @@ def build_variables(registry: dict[str, Any]) -> dict[str, Any]:
     return {
         "review": review_vars(registry),
         "methods": methods_vars(registry),
-        "trials": trial_vars(registry),
         "prisma": prisma_vars(registry),
+        "trials": trial_vars(registry),
+        "cohorts": cohort_vars(registry),
         "orr": outcome_vars(registry, "orr"),
         "cr": outcome_vars(registry, "cr"),
         "compare": comparison_vars(registry),

@@ -12,8 +12,6 @@ from .data import ProportionTable
 from .glmm import fit_logistic_glmm
 from .meta import Settings, analyse_proportions, analyse_subgroups
 from .serialize import clean, meta_to_dict, subgroups_to_dict
-from .tau2 import TAU2_LABELS
-from .transforms import TRANSFORMS
 
 
 def pool_report(table: ProportionTable, *, transform: str = "ft", tau2_method: str = "dl", hksj: bool = False,
@@ -51,22 +49,22 @@ def glmm_report(table: ProportionTable, *, level: float = 0.95) -> dict[str, Any
 def _meta_text(m: dict[str, Any], title: str) -> str:
     lvl = fmt.level_label(m["level"])
     rows = [[s["study"], f"{s['events']}/{s['total']}", fmt.percent(s["proportion"]),
-             fmt.interval(s["ci_low"], s["ci_high"]), f"{s['weight']:.1f}"] for s in m["studies"]]
+             fmt.interval(s["ci_low"], s["ci_high"]), fmt.number(s["weight"], 1)] for s in m["studies"]]
     lines = [title, tabulate(rows, headers=["Study", "Events/N", "Proportion", f"{lvl} CI", "Weight %"],
                              tablefmt="simple", disable_numparse=True)]
-    lines.append(f"Pooled ({TRANSFORMS[m['transform']].label}, {TAU2_LABELS[m['tau2_method']]}"
+    lines.append(f"Pooled ({fmt.method_name(m['transform'])}, {fmt.method_name(m['tau2_method'])}"
                  f"{', HKSJ' if m['hksj'] else ''}): {fmt.estimate_with_ci(m['estimate'], m['ci_low'], m['ci_high'], level=m['level'])}")
     if m["pi_low"] is not None:
         lines.append(f"Prediction interval: {fmt.interval(m['pi_low'], m['pi_high'])}")
-    lines.append(f"Heterogeneity: Q = {m['q']:.2f} on {m['q_df']} df, {fmt.p_value(m['q_p'])}, "
-                 f"I² = {fmt.i2(m['i2'], 2)}, H² = {fmt.number(m['h2'], 2)}, tau² = {m['tau2']:.4f}")
+    lines.append(f"Heterogeneity: Q = {fmt.number(m['q'], 2)} on {m['q_df']} df, {fmt.p_value(m['q_p'])}, "
+                 f"I² = {fmt.i2(m['i2'], 2)}, H² = {fmt.number(m['h2'], 2)}, tau² = {fmt.number(m['tau2'], 4)}")
     if m["egger"]:
         e = m["egger"]
-        lines.append(f"Egger's test: intercept {e['intercept']:.3f} (SE {e['se']:.3f}), t = {e['t']:.3f} "
-                     f"on {e['df']} df, {fmt.p_value(e['p'])}")
+        lines.append(f"Egger's test: intercept {fmt.number(e['intercept'], 3)} (SE {fmt.number(e['se'], 3)}), "
+                     f"t = {fmt.number(e['t'], 3)} on {e['df']} df, {fmt.p_value(e['p'])}")
     if m["begg"]:
         b = m["begg"]
-        lines.append(f"Begg's test: Kendall's tau = {b['tau']:.3f}, {fmt.p_value(b['p'])}"
+        lines.append(f"Begg's test: Kendall's tau = {fmt.number(b['tau'], 3)}, {fmt.p_value(b['p'])}"
                      f" ({'exact' if b['exact'] else 'normal approximation'})")
     if m["leave_one_out"]:
         loo = [[r["omitted"], fmt.percent(r["estimate"]), fmt.interval(r["ci_low"], r["ci_high"]),
@@ -82,7 +80,7 @@ def _glmm_text(m: dict[str, Any], title: str) -> str:
         return f"{title}\n{m['error']}"
     return (f"{title}\nRandom-intercept logistic model (ML, {m['quadrature_points']}-point adaptive quadrature), "
             f"k = {m['k']}: {fmt.estimate_with_ci(m['estimate'], m['ci_low'], m['ci_high'], level=m['level'])}, "
-            f"tau² (logit scale) = {m['tau2']:.4f}")
+            f"tau² (logit scale) = {fmt.number(m['tau2'], 4)}")
 
 
 def render_text(report: dict[str, Any]) -> str:
@@ -94,5 +92,6 @@ def render_text(report: dict[str, Any]) -> str:
     parts.append(one(report["overall"], "All studies"))
     diff = report.get("subgroup_difference")
     if diff:
-        parts.append(f"Test for subgroup differences: Q = {diff['q']:.2f} on {diff['df']} df, {fmt.p_value(diff['p'])}")
+        parts.append(f"Test for subgroup differences: Q = {fmt.number(diff['q'], 2)} on {diff['df']} df, "
+                     f"{fmt.p_value(diff['p'])}")
     return "\n\n".join(parts)

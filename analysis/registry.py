@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import formatting as fmt
 from .data import POPULATIONS, PUBLICATION_TYPES, TTE_OUTCOMES, Inputs
 from .glmm import fit_logistic_glmm
 from .meta import Settings, analyse_subgroups
@@ -58,11 +59,15 @@ def _none(value: Any) -> Any:
 
 
 def _trial_records(trials: pd.DataFrame) -> list[dict[str, Any]]:
+    """One record per cohort. ``label`` ('Hutchings 2023a') tells trials apart: two trials (NCT ids) with the
+    same first author and year get letters a, b in file order; cohorts of one trial share their label."""
+    first_rows = trials.drop_duplicates("nct_id")
+    labels = dict(zip(first_rows["nct_id"], fmt.distinct_labels([study_label(r) for _, r in first_rows.iterrows()])))
     records = []
     for _, row in trials.iterrows():
         rec = {k: _none(v) for k, v in row.items()}
         rec["subgroup"] = subgroup_of(row)
-        rec["label"] = study_label(row)
+        rec["label"] = labels[row["nct_id"]]
         rec["treatment"] = treatment_label(row)
         for o in ("orr", "cr"):
             x = rec[f"{o}_events"]
@@ -76,6 +81,23 @@ def _range(values: list[float]) -> list[float] | None:
     return [min(vals), max(vals)] if vals else None
 
 
+def _span(lows: list[float], highs: list[float]) -> list[float] | None:
+    """[smallest of ``lows``, largest of ``highs``], or None when either is empty."""
+    lo, hi = _range(lows), _range(highs)
+    return [lo[0], hi[1]] if lo and hi else None
+
+
+def _reports(record: dict[str, Any], outcome: str) -> bool:
+    if outcome in ("orr", "cr"):
+        return record[f"{outcome}_events"] is not None
+    if outcome == "followup":
+        return record["followup_months"] is not None
+    return record[f"{outcome}_status"] != "not_reported"
+
+
+REPORTABLE = ("orr", "cr", *TTE_OUTCOMES, "followup")
+
+
 def _summary(trials: pd.DataFrame, records: list[dict[str, Any]]) -> dict[str, Any]:
     prior = trials[trials["population"] == "prior_cart"]
     naive = trials[trials["population"] == "cart_naive"]
@@ -84,6 +106,8 @@ def _summary(trials: pd.DataFrame, records: list[dict[str, Any]]) -> dict[str, A
     prior_recs = [r for r in records if r["population"] == "prior_cart"]
     return {
         "n_cohorts": int(len(trials)),
+        "n_cohorts_prior_cart": int(len(prior)),
+        "n_cohorts_cart_naive": int(len(naive)),
         "n_trials": int(per_trial["nct_id"].nunique()),
         "n_trials_prior_cart": int(prior["nct_id"].nunique()),
         "n_trials_cart_naive": int(naive["nct_id"].nunique()),
@@ -91,22 +115,20 @@ def _summary(trials: pd.DataFrame, records: list[dict[str, Any]]) -> dict[str, A
         "participants_cart_naive": int(naive["n_patients"].sum()),
         "participants_total": int(trials["n_patients"].sum()),
         "trials_by_year": {str(k): int(v) for k, v in sorted(Counter(per_trial["year"]).items(), reverse=True)},
-        "trials_by_antibody": dict(sorted(Counter(per_trial["antibody"]).items(), key=lambda kv: (-kv[1], kv[0]))),
-        "trials_by_regimen": dict(Counter(prior["regimen"])),
+        "trials_by_antibody": {str(k): int(v) for k, v in Counter(per_trial["antibody"]).items()},
+        "trials_by_regimen": {str(k): int(v) for k, v in prior.groupby("regimen")["nct_id"].nunique().items()},
+        "cohorts_by_regimen": {str(k): int(v) for k, v in prior["regimen"].value_counts().items()},
         "trials_by_publication_type": {k: int((per_trial["publication_type"] == k).sum()) for k in PUBLICATION_TYPES},
         "year_range": [int(per_trial["year"].min()), int(per_trial["year"].max())],
         "refractory_to_cart_range": _range([r["refractory_to_cart"] for r in prior_recs]),
         "followup_months_range": _range([r["followup_months"] for r in prior_recs]),
         "prior_lines_median_range": _range([r["prior_lines_median"] for r in prior_recs]),
-        "prior_lines_overall_range": [_range([r["prior_lines_min"] for r in prior_recs])[0],
-                                      _range([r["prior_lines_max"] for r in prior_recs])[1]]
-        if prior_recs else None,
+        "prior_lines_overall_range": _span([r["prior_lines_min"] for r in prior_recs],
+                                           [r["prior_lines_max"] for r in prior_recs]),
         "n_patients_range": _range([r["n_patients"] for r in records]),
-        "trials_reporting": {
-            **{o: sum(r[f"{o}_events"] is not None for r in prior_recs) for o in ("orr", "cr")},
-            **{o: sum(r[f"{o}_status"] != "not_reported" for r in prior_recs) for o in TTE_OUTCOMES},
-            "followup": sum(r["followup_months"] is not None for r in prior_recs),
-        },
+        "n_patients_range_prior_cart": _range([r["n_patients"] for r in prior_recs]),
+        "cohorts_reporting": {o: sum(_reports(r, o) for r in prior_recs) for o in REPORTABLE},
+        "trials_reporting": {o: len({r["nct_id"] for r in prior_recs if _reports(r, o)}) for o in REPORTABLE},
     }
 
 
@@ -160,25 +182,21 @@ def _outcome(records: list[dict[str, Any]], outcome: str, settings: Settings) ->
     }
 
 
-def _time_to_event(records: list[dict[str, Any]]) -> dict[str, Any]:
+def _time_to_event(records: list[dict[str, Any]], summary: dict[str, Any]) -> dict[str, Any]:
+    """Per outcome, the prior-CAR-T cohorts that report it; ``n_trials`` counts distinct trials."""
     out: dict[str, Any] = {}
+    rank = {"median": 0, "not_reached": 1, "not_estimable": 2, "landmark": 3}
     for o, label in TTE_OUTCOMES.items():
-        rows = []
-        for r in records:
-            if r["population"] != "prior_cart" or r[f"{o}_status"] == "not_reported":
-                continue
-            rows.append({
-                "study_id": r["study_id"], "label": r["label"], "reference_key": r["reference_key"],
-                "status": r[f"{o}_status"], "value": r[f"{o}_value"], "ci_low": r[f"{o}_ci_low"],
-                "ci_high": r[f"{o}_ci_high"], "landmark_months": r[f"{o}_landmark_months"],
-            })
+        rows = [{
+            "study_id": r["study_id"], "label": r["label"], "reference_key": r["reference_key"],
+            "status": r[f"{o}_status"], "value": r[f"{o}_value"], "ci_low": r[f"{o}_ci_low"],
+            "ci_high": r[f"{o}_ci_high"], "landmark_months": r[f"{o}_landmark_months"],
+        } for r in records if r["population"] == "prior_cart" and _reports(r, o)]
         # Medians in increasing order, then not reached / not estimable, then landmark rates.
-        rank = {"median": 0, "not_reached": 1, "not_estimable": 2, "landmark": 3}
         rows.sort(key=lambda x: (rank[x["status"]], x["value"] or 0))
-        out[o] = {"label": label, "n_trials": len(rows), "rows": rows}
-    fu = [r for r in records if r["population"] == "prior_cart" and r["followup_months"] is not None]
-    out["followup"] = {"label": "median follow-up", "n_trials": len(fu),
-                       "range": _range([r["followup_months"] for r in fu])}
+        out[o] = {"label": label, "n_trials": summary["trials_reporting"][o], "rows": rows}
+    out["followup"] = {"label": "median follow-up", "n_trials": summary["trials_reporting"]["followup"],
+                       "range": summary["followup_months_range"]}
     return out
 
 
@@ -198,6 +216,7 @@ def build_registry(inputs: Inputs, settings: Settings | None = None, provenance:
     review = inputs.review
     settings = settings or Settings(level=float(review["confidence_level"]))
     records = _trial_records(inputs.trials)
+    summary = _summary(inputs.trials, records)
     registry = {
         "schema_version": SCHEMA_VERSION,
         "provenance": provenance or {},
@@ -206,9 +225,9 @@ def build_registry(inputs: Inputs, settings: Settings | None = None, provenance:
         "subgroups": [{"key": k, "label": label} for k, label in SUBGROUPS],
         "populations": POPULATIONS,
         "trials": records,
-        "summary": _summary(inputs.trials, records),
+        "summary": summary,
         "outcomes": {o: _outcome(records, o, settings) for o in OUTCOMES},
-        "time_to_event": _time_to_event(records),
+        "time_to_event": _time_to_event(records, summary),
         "prisma": _prisma(inputs.prisma),
     }
     # Labelled compatibility section (Stata metaprop conventions), read only by the audit.

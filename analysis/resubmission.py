@@ -19,6 +19,7 @@ from .article_text import article_text
 from .changes import Change, Comparison, compare, load_view
 from .io import write_text
 from .markup import count_changes, markup_docx, markup_html, word_diff
+from .rendered import rendered_article
 from .snapshot import create_snapshot, read_manifest, snapshot_path
 
 CHANGES_MD = """\
@@ -96,7 +97,7 @@ def write_diff(root: Path, base_folder: Path, base_label: str, target_folder: Pa
                out_dir: Path) -> tuple[Comparison, dict[str, Any]]:
     """Compare two builds and write changes.{md,html} and markup.{html,docx} into ``out_dir``."""
     comparison = compare(load_view(base_folder, base_label), load_view(target_folder, target_label))
-    rendered = all((f / "_manuscript" / "index.html").exists() for f in (base_folder, target_folder))
+    rendered = all(rendered_article(f, ".html") is not None for f in (base_folder, target_folder))
     source = "rendered" if rendered else "source"
     old_text, _ = article_text(base_folder, source)
     new_text, _ = article_text(target_folder, source)
@@ -155,9 +156,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def register_snapshot(sub: Any) -> None:
-    p = sub.add_parser("snapshot", help="store the current build under snapshots/NAME (e.g. submission-1)",
+    p = sub.add_parser("snapshot", help="store the current build under _snapshots/NAME (e.g. submission-1)",
                        description="Copy results, manuscript variables, abstract, tables, figures and the rendered "
-                                   "manuscript (if any) into snapshots/NAME with a manifest of provenance and date.")
+                                   "manuscript (if any) into _snapshots/NAME with a manifest of provenance and date.")
     p.add_argument("name", help="snapshot name, e.g. submission-1")
     p.add_argument("--force", action="store_true", help="replace an existing snapshot of that name")
     p.add_argument("--no-build", action="store_true", help="snapshot build/ as it is (default: update it first)")
@@ -167,7 +168,7 @@ def register_snapshot(sub: Any) -> None:
 
 def register_diff(sub: Any) -> None:
     p = sub.add_parser("diff", help="list every number that changed since a snapshot; write a marked-up manuscript",
-                       description="Compare snapshots/BASE with the current build (or with --to NAME). Writes "
+                       description="Compare _snapshots/BASE with the current build (or with --to NAME). Writes "
                                    "build/diff/changes.{md,html} and build/diff/markup.{html,docx}.")
     p.add_argument("base", help="snapshot to compare from, e.g. submission-1")
     p.add_argument("--to", metavar="NAME", help="compare with this snapshot instead of the current build")

@@ -1,4 +1,4 @@
-"""Snapshots of a build for resubmission: ``snapshots/NAME/`` keeps what a submission showed.
+"""Snapshots of a build for resubmission: ``_snapshots/NAME/`` keeps what a submission showed.
 
 A snapshot mirrors the project's layout (``build/results.json``, ``_variables.yml``,
 ``build/tables/…``, ``manuscript/index.qmd``, ``_manuscript/index.html`` …), so the
@@ -20,14 +20,14 @@ from .article_text import article_text
 from .data import DataError
 from .io import read_json, write_json, write_text
 from .output_provenance import provenance_metadata, sha256_file
+from .rendered import rendered_articles
 
-SNAPSHOT_DIR = "snapshots"
+SNAPSHOT_DIR = "_snapshots"  # leading underscore: Quarto ignores it (its .qmd copies are not notebooks)
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 #: What a snapshot keeps, relative to the project folder (globs).
 SNAPSHOT_GLOBS = (
     "build/results.json", "build/provenance.json", "build/provenance.yml", "_variables.yml", "build/abstract.yml",
     "build/tables/*", "build/figures/*", "build/manuscript/*", "manuscript/*.qmd", "manuscript/**/*.qmd",
-    "_manuscript/*.html", "_manuscript/*.docx", "_manuscript/*.pdf",
 )
 
 
@@ -48,11 +48,13 @@ def files_to_keep(root: Path) -> list[Path]:
         for p in sorted(root.glob(pattern)):
             if p.is_file() and not p.name.startswith("."):
                 seen.setdefault(p, None)
+    for p in rendered_articles(root):  # the rendered article (HTML, DOCX, PDF), wherever Quarto put it
+        seen.setdefault(p, None)
     return list(seen)
 
 
 def create_snapshot(root: Path, name: str, force: bool = False, now: datetime.datetime | None = None) -> Path:
-    """Copy the current build into ``snapshots/NAME``; refuse to overwrite unless ``force``."""
+    """Copy the current build into ``_snapshots/NAME``; refuse to overwrite unless ``force``."""
     root = Path(root)
     dest = snapshot_path(root, name)
     results = root / "build" / "results.json"
@@ -91,5 +93,5 @@ def create_snapshot(root: Path, name: str, force: bool = False, now: datetime.da
 def read_manifest(folder: Path) -> dict[str, Any]:
     path = folder / "manifest.json"
     if not path.exists():
-        raise SnapshotError(folder, ["not a snapshot (no manifest.json); list them with `ls snapshots/`"])
+        raise SnapshotError(folder, ["not a snapshot (no manifest.json); list them with `ls _snapshots/`"])
     return read_json(path)

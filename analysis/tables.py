@@ -30,7 +30,6 @@ ABBREVIATIONS = {
     "CR": "complete response",
     "DoCR": "duration of complete response",
     "DOR": "duration of response",
-    "GemOx": "gemcitabine plus oxaliplatin",
     "mOS": "median overall survival",
     "mPFS": "median progression-free survival",
     "mo": "months",
@@ -39,7 +38,6 @@ ABBREVIATIONS = {
     "NE": "not estimable",
     "NR": "not reached",
     "ORR": "overall response rate",
-    "Pola": "polatuzumab vedotin",
 }
 
 
@@ -48,8 +46,14 @@ def reference_cell(trial: dict[str, Any]) -> str:
     return f"{trial['label']} [@{trial['reference_key']}]"
 
 
-def abbreviation_note(keys: list[str]) -> str:
-    return "; ".join(f"{k}, {ABBREVIATIONS[k]}" for k in sorted(keys, key=str.lower))
+def partner_abbreviations(trials: list[dict[str, Any]]) -> dict[str, str]:
+    """Abbreviations of partner drugs in the Treatment column, from trials.csv ('Pola': 'polatuzumab vedotin')."""
+    return {t["partner_abbreviation"]: t["partner_drug"] for t in trials if t.get("partner_abbreviation")}
+
+
+def abbreviation_note(keys: list[str], extra: dict[str, str] | None = None) -> str:
+    names = {**ABBREVIATIONS, **(extra or {})}
+    return "; ".join(f"{k}, {names[k]}" for k in sorted({*keys, *(extra or {})}, key=str.lower))
 
 
 def pipe_table(frame: pd.DataFrame, align: list[str]) -> str:
@@ -92,8 +96,9 @@ def table1_markdown(registry: dict[str, Any]) -> str:
             f"{fmt.NOT_REPORTED_CELL}, not reported in the source. "
             "Percentages refractory to CAR-T are the proportion of the cohort whose disease did not respond "
             "to CAR-T. "
-            + abbreviation_note(["CAR-T", "DoCR", "DOR", "GemOx", "mo", "mOS", "mPFS", "N", "NCT", "NE", "NR",
-                                 "Pola"]) + ".")
+            + abbreviation_note(["CAR-T", "DoCR", "DOR", "mo", "mOS", "mPFS", "N", "NCT", "NE", "NR"],
+                                partner_abbreviations([t for t in registry["trials"]
+                                                       if t["population"] == "prior_cart"])) + ".")
     return (pipe_table(frame, ["left", "left", "right", "left", "left", "right", "left", "left", "left", "left",
                                "right"])
             + f"\n\n: Characteristics of the cohorts treated after CAR-T {{#{TABLE1_LABEL}}}\n\n{note}\n")
@@ -127,7 +132,7 @@ def table2_markdown(registry: dict[str, Any]) -> str:
             + (f" ({fmt.join_words([t['label'] + ' [@' + t['reference_key'] + ']' for t in missing])})"
                if missing else "")
             + ". Prior lines for the CAR-T-naive cohorts are those given for the whole trial. "
-            + abbreviation_note(["CAR-T", "CR", "GemOx", "N", "NCT", "ORR", "Pola"]) + ".")
+            + abbreviation_note(["CAR-T", "CR", "N", "NCT", "ORR"], partner_abbreviations(registry["trials"])) + ".")
     return (pipe_table(frame, ["left", "left", "left", "right", "left", "left", "right", "right"])
             + f"\n\n: Objective and complete responses in each cohort {{#{TABLE2_LABEL}}}\n\n{note}\n")
 

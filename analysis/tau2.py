@@ -158,13 +158,6 @@ TAU2_ESTIMATORS: dict[str, Callable[..., FloatArray]] = {
     "ee": common_effect,
 }
 
-TAU2_LABELS = {
-    "dl": "DerSimonian-Laird",
-    "reml": "restricted maximum likelihood",
-    "pm": "Paule-Mandel",
-    "ml": "maximum likelihood",
-    "ee": "common effect (tau² = 0)",
-}
 
 
 def estimate_tau2(method: str, y: FloatArray, v: FloatArray, mask: NDArray[np.bool_] | None = None) -> FloatArray:

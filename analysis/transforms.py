@@ -135,10 +135,10 @@ def harmonic_mean(values: ArrayLike) -> float:
 
 @dataclass(frozen=True)
 class Transform:
-    """A named transformation: forward (events, totals -> yi, vi) and inverse."""
+    """A transformation: forward (events, totals -> yi, vi) and inverse. Human-readable names live in
+    :mod:`analysis.formatting` (``method_name``)."""
 
     name: str
-    label: str
     forward: Callable[[ArrayLike, ArrayLike], EffectSizes]
     inverse: Callable[[ArrayLike, ArrayLike], FloatArray]
 
@@ -151,11 +151,10 @@ class Transform:
 
 
 TRANSFORMS: dict[str, Transform] = {
-    "ft": Transform("ft", "Freeman-Tukey double arcsine",
-                    freeman_tukey, lambda t, n: inverse_freeman_tukey(t, harmonic_mean(n))),
-    "logit": Transform("logit", "logit", logit, lambda t, n: inverse_logit(t)),
-    "arcsine": Transform("arcsine", "arcsine square root", arcsine, lambda t, n: inverse_arcsine(t)),
-    "raw": Transform("raw", "raw proportion", raw_proportion, lambda t, n: inverse_raw(t)),
+    "ft": Transform("ft", freeman_tukey, lambda t, n: inverse_freeman_tukey(t, harmonic_mean(n))),
+    "logit": Transform("logit", logit, lambda t, n: inverse_logit(t)),
+    "arcsine": Transform("arcsine", arcsine, lambda t, n: inverse_arcsine(t)),
+    "raw": Transform("raw", raw_proportion, lambda t, n: inverse_raw(t)),
 }
 
 

@@ -33,3 +33,7 @@ def project_copy(tmp_path: Path) -> Path:
         if (ROOT / name).exists():
             shutil.copy2(ROOT / name, dest / name)
     return dest
+
+
+# A fully built scratch copy of the project, shared by the manuscript tests (defined with its helpers).
+from tests.manuscript_project import built_project  # noqa: E402, F401

@@ -34,7 +34,7 @@ def _find(findings, rule, text):
 @pytest.mark.parametrize("rule, text", [
     ("data.percent-of-count", "Chong 2025: ORR 11 (40%)"),
     ("data.percent-of-count", "Chong 2025: CR 6 (23%)"),
-    ("data.percent-of-count", "Hutchings 2023: CR 20 (37%)"),
+    ("data.percent-of-count", "Hutchings 2023a: CR 20 (37%)"),
     ("data.percent-of-count", "relapsed cohort: 84.2%"),
     ("prisma.flow", "records screened - records excluded"),
     ("prisma.flow", "sum of exclusion reasons"),

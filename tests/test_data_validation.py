@@ -194,3 +194,23 @@ def test_build_with_bad_data_fails_cleanly_and_leaves_no_stale_results(project_c
     assert "line 2 (study_id chong2025), column orr_events: 31 events exceed n_patients = 27" in second.stderr
     assert not results.exists(), "a failed build must not leave the old results behind"
     assert trials.read_bytes() != before  # the build never rewrites the data it rejected
+
+
+def test_folder_instead_of_file(tmp_path):
+    folder = tmp_path / "mine.csv"
+    folder.mkdir()
+    assert "not a file (is it a folder?)" in _error(folder, load_proportions_csv)
+
+
+def test_impossible_date_in_review(tmp_path):
+    path = tmp_path / "review.yaml"
+    path.write_text((ROOT / "data" / "review.yaml").read_text().replace("start: 2019-01-01", "start: 2019-13-01"))
+    message = _error(path, load_review)
+    assert "review.yaml" in message and "dates are written YYYY-MM-DD" in message
+
+
+@pytest.mark.parametrize("level", ["95", "0", "1.5", "high"])
+def test_pool_rejects_bad_confidence_level(level):
+    res = subprocess.run([sys.executable, "-m", "analysis", "pool", str(TRIALS), "--level", level],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert res.returncode == 2 and "argument --level" in res.stderr and "Traceback" not in res.stderr

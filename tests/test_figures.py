@@ -124,7 +124,7 @@ def test_cohort_without_orr_is_listed_as_not_reported(registry: dict) -> None:
     _, orr = draw(draw_forest, registry, "orr")
     _, cr = draw(draw_forest, registry, "cr")
     row = next(r for r in orr.study_rows("prior_cart_combination") if r.study == "abramson2024")
-    assert row.kind == "not_reported" and row.estimate_text == "not reported" and row.counts == "NR/13"
+    assert row.kind == "not_reported" and row.estimate_text == "not reported" and row.counts == "\u2013/13"
     assert "abramson2024" not in orr.squares
     assert "abramson2024" in cr.squares  # its CR (7/13) is reported and drawn
 
@@ -426,4 +426,4 @@ def test_figure_formatting_helpers() -> None:
     assert formatting.tau_squared(3.9e-17) == "< 0.0001"
     assert formatting.tau_squared(0.01097909824919844) == "0.0110"
     assert formatting.percent_ci(11 / 27, 0.2239, 0.6120) == "40.7 (22.4\u201361.2)"
-    assert formatting.fraction(None, 13) == "NR/13"
+    assert formatting.fraction(None, 13) == "\u2013/13"

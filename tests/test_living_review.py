@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from analysis.manuscript_check import check_project
 from tests.manuscript_project import build, copy_project
 
 STEPS = ["results", "tables", "manuscript-variables"]
@@ -32,6 +33,17 @@ NEW_BIB = """
 }
 """
 WORDS = {9: "nine", 10: "ten"}
+
+#: A second prior-CAR-T cohort of an existing trial (Chong 2025, NCT02500407): same trial, other regimen.
+SECOND_COHORT = {
+    "study_id": "chong2025-pola", "nct_id": "NCT02500407", "first_author": "Chong", "year": "2025",
+    "reference_key": "chong2025", "reference_number": "8", "publication_type": "full_paper",
+    "population": "prior_cart", "regimen": "combination", "antibody": "mosunetuzumab",
+    "partner_drug": "lenalidomide", "partner_abbreviation": "Len", "n_patients": "20", "orr_events": "",
+    "cr_events": "5", "dor_status": "not_reported", "docr_status": "not_reported", "pfs_status": "not_reported",
+    "os_status": "not_reported", "followup_months": "",
+    "notes": "hypothetical second cohort added by tests/test_living_review.py",
+}
 
 
 def ft_dl_pooled(events: list[int], totals: list[int]) -> float:
@@ -58,11 +70,15 @@ def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
         return list(reader.fieldnames or []), list(reader)
 
 
-def add_trial(root: Path) -> None:
+def add_row(root: Path, row: dict[str, str]) -> None:
     path = root / "data" / "trials.csv"
-    fields, rows = read_csv(path)
+    fields, _ = read_csv(path)
     with open(path, "a", newline="", encoding="utf-8") as f:
-        csv.DictWriter(f, fieldnames=fields).writerow({k: NEW_TRIAL.get(k, "") for k in fields})
+        csv.DictWriter(f, fieldnames=fields).writerow({k: row.get(k, "") for k in fields})
+
+
+def add_trial(root: Path) -> None:
+    add_row(root, NEW_TRIAL)
     with open(root / "data" / "references.bib", "a", encoding="utf-8") as f:
         f.write(NEW_BIB)
 
@@ -99,24 +115,54 @@ def test_adding_a_trial_updates_text_abstract_and_tables(tmp_path: Path) -> None
     v = after["vars"]
 
     # counts
-    assert v["trials"]["n"] == WORDS[n_trials] != before["vars"]["trials"]["n"]
-    assert v["trials"]["participants_prior_cart"] == str(participants) == "390"
-    assert v["orr"]["mono"]["k"] == "six" and before["vars"]["orr"]["mono"]["k"] == "five"
-    assert v["trials"]["monotherapy"] == "six"
+    assert v["trials"]["total"] == f"{WORDS[n_trials]} trials" != before["vars"]["trials"]["total"]
+    assert v["trials"]["participants_prior_cart"] == f"{participants} patients" == "390 patients"
+    assert v["orr"]["mono"]["cohorts"] == "six cohorts" and before["vars"]["orr"]["mono"]["cohorts"] == "five cohorts"
+    assert v["cohorts"]["monotherapy"] == "six cohorts"
     # pooled values
     assert v["orr"]["mono"]["est"] == f"{100 * expected_pooled:.1f}%" != before["vars"]["orr"]["mono"]["est"]
-    assert v["orr"]["mono"]["patients"] == str(sum(mono_totals) + 40)
+    assert v["orr"]["mono"]["patients"] == f"{sum(mono_totals) + 40} patients"
     # ranges: mosunetuzumab monotherapy now spans Chong (11/27) to the new trial (30/40)
     assert f"mosunetuzumab, ORR {100 * 11 / 27:.1f}\u2013{100 * 30 / 40:.1f}% and CR " \
            f"{100 * 6 / 27:.1f}\u2013{100 * 20 / 40:.1f}%" in v["rates"]["mono"]
     followups = [float(r["followup_months"]) for r in prior] + [50.0]
-    assert v["tte"]["followup_range"] == f"{min(followups):g}\u2013{max(followups):g} months" == "13\u201350 months"
-    assert v["tte"]["dor"]["n"] == "six" and "12.5" in v["tte"]["dor"]["summary"]
+    assert v["tte"]["followup_sentence"] == (f"Median follow-up, reported for ten cohorts, was {min(followups):g}"
+                                             f"\u2013{max(followups):g} months") == (
+        "Median follow-up, reported for ten cohorts, was 13\u201350 months")
+    assert v["tte"]["dor"]["cohorts"] == "six cohorts" and "12.5" in v["tte"]["dor"]["summary"]
     # abstract and fragments
     assert after["abstract"].startswith(before["abstract"][:40])
-    assert f"{WORDS[n_trials].capitalize()} trials with {participants} patients" in after["abstract"]
+    assert f"We included {WORDS[n_trials]} trials with {participants} patients" in after["abstract"]
     assert v["orr"]["mono"]["est_ci"] in after["abstract"]
     assert "@newman2026" in after["tte"]
     # tables
     assert "| Newman 2026 [@newman2026]" in after["table1"] and "Newman" not in before["table1"]
     assert f"30 ({100 * 30 / 40:.1f})" in after["table2"] and f"20 ({100 * 20 / 40:.1f})" in after["table2"]
+
+
+def test_a_second_cohort_of_an_existing_trial_keeps_trial_and_cohort_counts_apart(tmp_path: Path) -> None:
+    """Chong 2025 gains a combination cohort: still nine trials, now ten prior-CAR-T cohorts. Counted by hand from
+    trials.csv: cohorts 5 monotherapy + 5 combination = 10; ORR reported by 8 of 10 (Abramson and the new cohort
+    give none), CR by all 10; the new cohort's 20 patients lie inside the 13-61 range."""
+    root = copy_project(tmp_path / "project")
+    add_row(root, SECOND_COHORT)
+    build(root)
+    v = outputs(root)["vars"]
+    assert v["trials"]["total"] == v["trials"]["prior_cart"] == "nine trials"
+    assert v["cohorts"]["prior_cart"] == "ten cohorts" and v["cohorts"]["total"] == "13 cohorts"
+    assert v["cohorts"]["monotherapy"] == "five cohorts" and v["cohorts"]["combination"] == "five cohorts"
+    words = {"five": 5, "eight": 8, "ten": 10}
+    mono, combo = (words[v["cohorts"][k].split()[0]] for k in ("monotherapy", "combination"))
+    assert mono + combo == words[v["cohorts"]["prior_cart"].split()[0]]
+    assert v["cohorts"]["orr_reported_n"] == "eight" and v["cohorts"]["cr_reported_n"] == "ten"
+    assert v["cohorts"]["orr_missing"] == "two cohorts"
+    assert v["cohorts"]["size_range_prior_cart"] == "13\u201361 patients"
+    assert v["trials"]["partner_drugs"] == "polatuzumab vedotin, gemcitabine plus oxaliplatin or lenalidomide"
+    # The CR analysis of the combination group gains a fifth cohort; the ORR analysis does not.
+    assert v["cr"]["combo"]["cohorts"] == "five cohorts" and v["orr"]["combo"]["cohorts"] == "three cohorts"
+    assert v["tte"]["followup_sentence"].startswith("Median follow-up, reported for nine cohorts,")
+    table1 = outputs(root)["table1"]
+    assert table1.count("| Chong 2025 [@chong2025]") == 2  # one trial, two cohorts, one label
+    assert "Mosunetuzumab + Len" in table1 and "Len, lenalidomide" in table1  # abbreviation explained from the data
+    _, problems = check_project(root)
+    assert [p.render(root) for p in problems] == []

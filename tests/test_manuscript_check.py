@@ -10,7 +10,7 @@ import pytest
 
 from analysis import cli
 from analysis.manuscript_check import check_project
-from tests.manuscript_project import built_project  # noqa: F401  (fixture)
+
 
 QUARTO_YML = """\
 project:
@@ -28,6 +28,7 @@ orr:
   nested:
     deep: yes
 trials:
+  total: nine trials
   n: nine
 """
 
@@ -76,7 +77,8 @@ FIRST_BODY_LINE = FRONT.count("\n") + 1  # line number of the body's first line 
 
 def test_good_sources_pass(tmp_path: Path) -> None:
     body = """\
-    The pooled ORR was {{< var orr.est >}} in {{< var trials.n >}} trials [@smith2020; @jones2021].
+    The pooled ORR was {{< var orr.est >}} in {{< var trials.total >}} [@smith2020; @jones2021].
+    Of these, {{< var trials.n >}} were small and {{< var trials.n >}} was ... fine.
     As @smith2020 showed, see @fig-forest and @tbl-rates; mail someone@example.org.
     CD20×CD3 antibodies (95% CI shown), PRISMA 2020, ZUMA-1, <https://example.org/page-2020>.
 
@@ -203,7 +205,7 @@ def test_citations_must_be_in_the_bibliography(tmp_path: Path) -> None:
 def test_hand_typed_digits_are_rejected(tmp_path: Path) -> None:
     body = """\
     The pooled ORR was 54.5% in nine trials.
-    Only {{< var trials.n >}} trials, CD19 and CD20×CD3 here.
+    Only {{< var trials.total >}}, CD19 and CD20×CD3 here.
     """
     root = make_project(tmp_path, body)
     out = messages(root)
@@ -290,3 +292,66 @@ def test_invalid_front_matter_is_reported_not_raised(tmp_path: Path) -> None:
     out = messages(root)
     assert len(out) == 1 and out[0].startswith(f"{ARTICLE}:2:")  # the line with the unclosed bracket
     assert "front matter is not valid YAML" in out[0]
+
+
+def image_project(tmp_path: Path, formats: str, figures: list[str], profile: str | None = None) -> Path:
+    body = "![A forest plot.](../build/figures/forest){#fig-forest}\n\nSee @fig-forest.\n"
+    root = make_project(tmp_path, body, files={f"build/figures/{name}": "x" for name in figures})
+    (root / "_quarto.yml").write_text(QUARTO_YML + formats)
+    if profile is not None:
+        (root / "_quarto-latex.yml").write_text(profile)
+    return root
+
+
+FORMATS = """\
+format:
+  html:
+    default-image-extension: png
+  docx: default
+  typst:
+    papersize: a4
+"""
+
+
+def test_an_image_without_extension_needs_the_file_of_every_format(tmp_path: Path) -> None:
+    """html and docx read the PNG; typst's Quarto default is SVG, so a missing SVG is reported."""
+    root = image_project(tmp_path, FORMATS, ["forest.png"])
+    out = messages(root)
+    assert len(out) == 1, out
+    assert out[0].startswith(f"{ARTICLE}:{FIRST_BODY_LINE}:19: image ../build/figures/forest has no .svg file for "
+                             "format typst")
+    (root / "build" / "figures" / "forest.svg").write_text("svg")
+    assert messages(root) == []
+
+
+def test_default_image_extension_of_a_profile_and_of_a_missing_format_block(tmp_path: Path) -> None:
+    profile = "format:\n  pdf:\n    default-image-extension: pdf\n"
+    root = image_project(tmp_path, FORMATS, ["forest.png", "forest.svg"], profile=profile)
+    out = messages(root)
+    assert len(out) == 1 and "has no .pdf file for format pdf" in out[0]
+    bare = image_project(tmp_path / "b", "", ["forest.svg"])  # no format: Quarto renders HTML, which wants PNG
+    out = messages(bare)
+    assert len(out) == 1 and "has no .png file for format html" in out[0]
+
+
+def test_explicit_default_image_extension_wins_and_formats_switched_off_are_skipped(tmp_path: Path) -> None:
+    formats = "format:\n  html: default\n  typst:\n    default-image-extension: png\n  pdf: false\n"
+    root = image_project(tmp_path, formats, ["forest.png"])
+    assert messages(root) == []
+
+
+def test_a_bare_count_followed_by_a_plural_noun_is_rejected(tmp_path: Path) -> None:
+    body = """\
+    We had {{< var trials.n >}} trials in all.
+    We had {{< var trials.total >}} in all; {{< var trials.n >}} of them were small, {{< var trials.n >}} was enough.
+    """
+    files = {"manuscript/_templates/abstract.md.j2": "In {{ trials.n }} cohorts and {{ trials.total }} overall.\n"}
+    root = make_project(tmp_path, body, files=files)
+    out = messages(root)
+    line = FIRST_BODY_LINE
+    assert out == [  # sorted by file
+        "manuscript/_templates/abstract.md.j2:1:4: 'trials.n' is a bare count ('nine') followed by the plural "
+        "'cohorts', which reads wrongly for a count of one; use a variable that carries its noun",
+        f"{ARTICLE}:{line}:8: 'trials.n' is a bare count ('nine') followed by the plural 'trials', which reads "
+        "wrongly for a count of one; use a variable that carries its noun",
+    ]

@@ -118,3 +118,13 @@ def test_docx_xml_has_no_known_caption_defects(rendered: tuple[Path, str]) -> No
             if child.tag == f"{{{ns['w']}}}tbl":
                 assert i + 1 < len(children) and children[i + 1].tag == f"{{{ns['w']}}}p", \
                     "a table nested in a cell must be followed by a paragraph"
+
+
+def test_figures_resolve_to_each_formats_image_extension(rendered: tuple[Path, str]) -> None:
+    """index.qmd names figures without an extension; the web page must use the PNG (default-image-extension of
+    html in _quarto.yml), and no figure may be left without a file."""
+    root, _ = rendered
+    html = output(root, ".html").read_text(encoding="utf-8")
+    sources = re.findall(r'<img[^>]+src="([^"]*figure[^"]*)"', html)
+    assert sources and all(src.endswith(".png") for src in sources), sources
+    assert "figure1_prisma.png" in " ".join(sources)

@@ -43,7 +43,20 @@ def test_table1_has_one_row_per_prior_cart_cohort(tables: dict[str, str]) -> Non
     rows = data_rows(tables["table1"])
     prior = [t for t in trials() if t["population"] == "prior_cart"]
     assert len(rows) == len(prior) == 9
-    assert [r[0] for r in rows] == [f"{t['first_author']} {t['year']} [@{t['reference_key']}]" for t in prior]
+    # Two different trials of Hutchings 2023 (NCT03075696, NCT03533283) are told apart by a letter.
+    labels = ["Chong 2025", "Hutchings 2023a", "Cartron 2025", "Thieblemont 2024", "Topp 2025", "Hutchings 2023b",
+              "Budde 2024", "Brody 2025", "Abramson 2024"]
+    assert [r[0] for r in rows] == [f"{label} [@{t['reference_key']}]" for label, t in zip(labels, prior)]
+
+
+def test_no_label_is_shared_by_two_trials(tables: dict[str, str]) -> None:
+    """Cohorts of one trial share its label; different trials (NCT ids) never do."""
+    for name in ("table1", "table2"):
+        nct_by_label: dict[str, set[str]] = {}
+        for r in data_rows(tables[name]):
+            nct_by_label.setdefault(r[0].split(" [")[0], set()).add(r[1])
+        assert all(len(ncts) == 1 for ncts in nct_by_label.values()), nct_by_label
+    assert "| Budde 2024 [@budde2024]" in tables["table2"]  # prior-CAR-T and CAR-T-naive cohorts of one trial
 
 
 def test_table1_time_to_event_cells(tables: dict[str, str]) -> None:
@@ -60,8 +73,8 @@ def test_table1_time_to_event_cells(tables: dict[str, str]) -> None:
     chong = rows["Chong 2025NCT02500407"]
     assert chong["DOR, mo (95% CI)"] == "25.0% at 12 mo"
     assert chong["DoCR, mo (95% CI)"] == "\u2013"  # not reported
-    assert rows["Hutchings 2023NCT03075696"]["mOS, mo (95% CI)"] == "NE"
-    assert rows["Hutchings 2023NCT03533283"]["Refractory to CAR-T, %"] == "\u2013"
+    assert rows["Hutchings 2023aNCT03075696"]["mOS, mo (95% CI)"] == "NE"
+    assert rows["Hutchings 2023bNCT03533283"]["Refractory to CAR-T, %"] == "\u2013"
 
 
 def test_table2_percentages_are_computed_from_counts(tables: dict[str, str]) -> None:

@@ -30,10 +30,6 @@ def agrees(computed: float, printed: float, decimals: int) -> bool:
     return abs(computed - printed) <= half_unit(decimals) + _TOLERANCE
 
 
-def fmt(value: float, decimals: int) -> str:
-    return f"{value:.{decimals}f}"
-
-
 def difference_text(computed: float, printed: float, decimals: int) -> str:
     """Printed minus computed, with one decimal more than printed: '-0.7'."""
     return f"{printed - computed:+.{decimals + 1}f}"

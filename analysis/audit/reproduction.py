@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..formatting import number as fmt
 from .common import as_list, location, printed, study_label
 from .context import AuditContext
 from .model import Evidence, Finding, match, mismatch, note
 from .paths import PathError, resolve
-from .precision import agrees, decimals_of, difference_text, fmt
+from .precision import agrees, decimals_of, difference_text
 
 FAMILY = "reproduction"
 OUTCOME_NAMES = {"orr": "ORR", "cr": "CR"}
@@ -93,16 +94,16 @@ def egger(ctx: AuditContext) -> list[Finding]:
             continue
         variants = [x for x in compat.get(o, []) if agrees(x["p"], v, d)]
         tried = "; ".join(f"{x['cohorts'].replace('_', ' ')} / {x['scale'].replace('_', ' ')} (k = {x['k']}): "
-                          f"{x['p']:.3f}" for x in compat.get(o, []))
+                          f"{fmt(x['p'], 3)}" for x in compat.get(o, []))
         if variants:
             x = variants[0]
             out.append(mismatch(
                 "reproduction.egger", "paper", loc, claim,
-                Evidence(finding.evidence.reported, f"{ours['p']:.{d + 2}f} (Egger on the Freeman-Tukey scale, "
-                                                    f"k = {ours.get('df', 0) + 2}); Stata compatibility: {x['p']:.{d + 2}f}",
+                Evidence(finding.evidence.reported, f"{fmt(ours['p'], d + 2)} (Egger on the Freeman-Tukey scale, "
+                                                    f"k = {ours.get('df', 0) + 2}); Stata compatibility: {fmt(x['p'], d + 2)}",
                          finding.evidence.difference),
-                f"Our Egger test (effect and SE on one scale) gives P = {ours['p']:.3f}. The paper's value is "
-                f"reproduced exactly by {x['description']}, k = {x['k']}: P = {x['p']:.{d + 1}f}. "
+                f"Our Egger test (effect and SE on one scale) gives P = {fmt(ours['p'], 3)}. The paper's value is "
+                f"reproduced exactly by {x['description']}, k = {x['k']}: P = {fmt(x['p'], d + 1)}. "
                 f"Variants tried: {tried}.",
                 severity="warning",
                 convention="Stata metaprop saves _ES as the raw proportion x/n but _seES as the Freeman-Tukey "

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .. import formatting as fmt
 
 
 @dataclass(frozen=True)
@@ -25,18 +24,10 @@ class Cohort:
 
 
 def cohorts(registry: dict[str, Any]) -> dict[str, Cohort]:
-    """Cohorts by study id, in the order of ``trials.csv``.
-
-    Two trials with the same first author and year get the letters a, b (by
-    reference); cohorts of the same trial keep the same label.
-    """
-    trials = registry["trials"]
-    references = list(dict.fromkeys(t["reference_key"] for t in trials))
-    plain = {t["reference_key"]: t["label"] for t in trials}
-    distinct = dict(zip(references, fmt.distinct_labels([plain[r] for r in references])))
-    return {t["study_id"]: Cohort(t["study_id"], distinct[t["reference_key"]], t["treatment"], t["subgroup"],
-                                  t["population"], int(t["n_patients"]))
-            for t in trials}
+    """Cohorts by study id, in the order of ``trials.csv`` (labels are the registry's, distinct per trial)."""
+    return {t["study_id"]: Cohort(t["study_id"], t["label"], t["treatment"], t["subgroup"], t["population"],
+                                  int(t["n_patients"]))
+            for t in registry["trials"]}
 
 
 def cohort_label(registry: dict[str, Any], cohort: Cohort) -> str:

@@ -135,7 +135,7 @@ def footnote(registry: dict[str, Any], rows: list[Row]) -> str:
             f"({fmt.method_name(s['tau2_method'])} \u03c4\u00b2) on the {fmt.method_name(s['transform'])} scale, "
             f"back-transformed; \u03c4\u00b2 is on that scale. Weights are within each subgroup.")
     if any(r.kind == "not_reported" for r in rows):
-        text += f" {fmt.MISSING}, {fmt.NOT_REPORTED}."
+        text += f" {fmt.NOT_REPORTED_CELL}, {fmt.NOT_REPORTED}."
     return text
 
 
