@@ -188,4 +188,9 @@ def run_build(ctx: BuildContext, *, force: bool = False, only: list[str] | None 
     return ran
 
 
-__all__ = ["BuildContext", "Step", "run_build", "steps", "code", "dumps_json", "write_text"]
+def update_quietly(root: Path) -> None:
+    """Bring build/ up to date without progress output (for commands that read it: check, snapshot, diff)."""
+    run_build(BuildContext(root=root, log=lambda msg: None))
+
+
+__all__ = ["BuildContext", "Step", "run_build", "update_quietly", "steps", "code", "dumps_json", "write_text"]

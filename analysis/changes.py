@@ -16,7 +16,13 @@ from typing import Any
 
 import yaml
 
-from .audit.manuscript import VarUse, flatten_variables, load_variables, manuscript_sources, variable_uses
+from .audit.manuscript import (
+    VarUse,
+    flatten_variables,
+    load_variables,
+    manuscript_sources,
+    variable_uses,
+)
 from .audit.paths import flatten
 from .io import read_json
 from .output_provenance import provenance_metadata, sha256_file

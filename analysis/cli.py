@@ -33,6 +33,13 @@ def confidence_level(text: str) -> float:
     return value
 
 
+def add_project_options(parser: argparse.ArgumentParser, no_build_help: str | None = None) -> None:
+    """``--root`` for every command that works on a project; ``--no-build`` for those that update build/ first."""
+    parser.add_argument("--root", default=".", help="project folder (default: current folder)")
+    if no_build_help:
+        parser.add_argument("--no-build", action="store_true", help=no_build_help)
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import BuildContext, run_build
 
@@ -71,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="compute results, tables, figures and manuscript variables into build/",
                        description="Run every build step whose inputs changed (data/, analysis code). "
                                    "Outputs go to build/ and _variables.yml; data/ is only read.")
-    p.add_argument("--root", default=".", help="project folder (default: current folder)")
+    add_project_options(p)
     p.add_argument("--force", action="store_true", help="rerun every step even if its inputs did not change")
     p.add_argument("--only", nargs="+", metavar="STEP", help="run only these steps")
     p.add_argument("--strict", action="store_true", help="turn warnings (e.g. PRISMA arithmetic) into errors")
@@ -103,8 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _extra_commands() -> list[Any]:
     """Sub-commands defined by other modules (manuscript check, audit, snapshots)."""
     from .audit.cli import register_check
-    from .resubmission import register_diff, register_snapshot
     from .manuscript_check import register_check_manuscript
+    from .resubmission import register_diff, register_snapshot
 
     return [register_check, register_snapshot, register_diff, register_check_manuscript]
 

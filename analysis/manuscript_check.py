@@ -43,6 +43,7 @@ from typing import Any, Iterator
 
 import yaml
 
+from .cli import add_project_options
 from .data import DataError, bibliography_keys
 
 #: Cross-reference types Quarto knows (https://quarto.org/docs/authoring/cross-references.html).
@@ -610,9 +611,9 @@ def check_project(root: Path) -> tuple[Project, list[Problem]]:
 def cmd_check_manuscript(args: argparse.Namespace) -> int:
     root = Path(args.root).resolve()
     if args.build:
-        from .build import BuildContext, run_build
+        from .build import update_quietly
 
-        run_build(BuildContext(root=root, log=lambda msg: None))
+        update_quietly(root)
     project, problems = check_project(root)
     for p in problems:
         print(p.render(root), file=sys.stderr)
@@ -630,6 +631,6 @@ def register_check_manuscript(sub: Any) -> None:
                                    "cross-reference and @citation in the manuscript resolves, that labels are "
                                    "valid and unique, and that no number is typed into the prose by hand. "
                                    "Needs the build outputs (_variables.yml, build/); pass --build to run it first.")
-    p.add_argument("--root", default=".", help="project folder (default: current folder)")
+    add_project_options(p)
     p.add_argument("--build", action="store_true", help="run `python -m analysis build` first")
     p.set_defaults(func=cmd_check_manuscript)

@@ -23,7 +23,7 @@ import jinja2
 import yaml
 
 from . import formatting as fmt
-from .manuscript_vars import build_variables, check_strings, tte_values, treatment_rates
+from .manuscript_vars import build_variables, check_strings, treatment_rates, tte_values
 
 if TYPE_CHECKING:  # imported at call time: the build imports this module lazily
     from .build import Step

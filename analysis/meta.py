@@ -16,7 +16,12 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .bias import BeggTest, EggerTest, LeaveOneOut, begg_test, egger_test, leave_one_out
-from .models import PooledEstimate, SubgroupDifference, pool_effects, subgroup_difference
+from .models import (
+    PooledEstimate,
+    SubgroupDifference,
+    pool_effects,
+    subgroup_difference,
+)
 from .study_ci import STUDY_CI_METHODS
 from .transforms import EffectSizes, get_transform, inverse_freeman_tukey
 

@@ -17,6 +17,7 @@ import jinja2
 
 from .article_text import article_text
 from .changes import Change, Comparison, compare, load_view
+from .cli import add_project_options
 from .io import write_text
 from .markup import count_changes, markup_docx, markup_html, word_diff
 from .rendered import rendered_article
@@ -116,9 +117,9 @@ def write_diff(root: Path, base_folder: Path, base_label: str, target_folder: Pa
 
 def _maybe_build(root: Path, args: argparse.Namespace) -> None:
     if not getattr(args, "no_build", False):
-        from .build import BuildContext, run_build
+        from .build import update_quietly
 
-        run_build(BuildContext(root=root, log=lambda msg: None))
+        update_quietly(root)
 
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
@@ -161,8 +162,7 @@ def register_snapshot(sub: Any) -> None:
                                    "manuscript (if any) into _snapshots/NAME with a manifest of provenance and date.")
     p.add_argument("name", help="snapshot name, e.g. submission-1")
     p.add_argument("--force", action="store_true", help="replace an existing snapshot of that name")
-    p.add_argument("--no-build", action="store_true", help="snapshot build/ as it is (default: update it first)")
-    p.add_argument("--root", default=".", help="project folder (default: current folder)")
+    add_project_options(p, "snapshot build/ as it is (default: update it first)")
     p.set_defaults(func=cmd_snapshot)
 
 
@@ -172,6 +172,5 @@ def register_diff(sub: Any) -> None:
                                    "build/diff/changes.{md,html} and build/diff/markup.{html,docx}.")
     p.add_argument("base", help="snapshot to compare from, e.g. submission-1")
     p.add_argument("--to", metavar="NAME", help="compare with this snapshot instead of the current build")
-    p.add_argument("--no-build", action="store_true", help="use build/ as it is (default: update it first)")
-    p.add_argument("--root", default=".", help="project folder (default: current folder)")
+    add_project_options(p, "use build/ as it is (default: update it first)")
     p.set_defaults(func=cmd_diff)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..cli import add_project_options
 from ..io import write_text
 from . import RULE_FAMILIES, exit_code, load_context, run_audit
 from .model import SCOPES
@@ -17,9 +18,9 @@ from .report import render_html, render_markdown, terminal_summary
 def cmd_check(args: argparse.Namespace) -> int:
     root = Path(args.root).resolve()
     if not args.no_build:
-        from ..build import BuildContext, run_build
+        from ..build import update_quietly
 
-        run_build(BuildContext(root=root, log=lambda msg: None))
+        update_quietly(root)
     ctx = load_context(root)
     findings = run_audit(ctx, args.only)
     if args.scope:
@@ -39,9 +40,8 @@ def register_check(sub: Any) -> None:
     p = sub.add_parser("check", help="audit every number: data, reproduction of the paper, claims, PRISMA, manuscript",
                        description="Run every consistency rule and write build/audit.md and build/audit.html. "
                                    "Exits 1 when a rule finds an error (with --strict, also a warning).")
-    p.add_argument("--root", default=".", help="project folder (default: current folder)")
+    add_project_options(p, "audit build/ as it is (default: update the build first)")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors for the exit code")
-    p.add_argument("--no-build", action="store_true", help="audit build/ as it is (default: update the build first)")
     p.add_argument("--only", nargs="+", choices=list(RULE_FAMILIES), metavar="FAMILY",
                    help=f"run only these rule families ({', '.join(RULE_FAMILIES)})")
     p.add_argument("--scope", nargs="+", choices=SCOPES,

@@ -22,6 +22,7 @@ import yaml
 
 from .context import AuditContext
 from .model import Evidence, Finding, match, mismatch, note
+from .paths import flatten
 
 FAMILY = "manuscript"
 VAR_SHORTCODE = re.compile(r"\{\{<\s*var\s+([\w.-]+)\s*>\}\}")
@@ -119,15 +120,9 @@ def rendered_text(path: Path) -> str:
     return docx_text(path) if path.suffix == ".docx" else html_text(path.read_text(encoding="utf-8"))
 
 
-def flatten_variables(value: Any, prefix: str = "") -> dict[str, str]:
-    """_variables.yml as Quarto addresses it: nested keys joined with dots."""
-    out: dict[str, str] = {}
-    if isinstance(value, dict):
-        for k, v in value.items():
-            out.update(flatten_variables(v, f"{prefix}.{k}" if prefix else str(k)))
-    elif value is not None:
-        out[prefix] = str(value)
-    return out
+def flatten_variables(value: Any) -> dict[str, str]:
+    """_variables.yml as Quarto addresses it: nested keys joined with dots, values as text."""
+    return {k: str(v) for k, v in flatten(value).items() if v is not None}
 
 
 def load_variables(path: Path) -> dict[str, str]:

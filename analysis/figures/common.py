@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 
-
 @dataclass(frozen=True)
 class Cohort:
     """One row of ``trials.csv`` as the figures need it."""

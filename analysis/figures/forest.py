@@ -22,8 +22,17 @@ from matplotlib.patches import Polygon
 
 from .. import formatting as fmt
 from . import common
-from .style import (DOUBLE_COLUMN_MM, FONT_SIZE, GREY, SMALL_SIZE, mm_canvas, percent_axis, subgroup_style,
-                    text_width_mm, wrap_text)
+from .style import (
+    DOUBLE_COLUMN_MM,
+    FONT_SIZE,
+    GREY,
+    SMALL_SIZE,
+    mm_canvas,
+    percent_axis,
+    subgroup_style,
+    text_width_mm,
+    wrap_text,
+)
 
 ROW_MM = 3.5  # height of one row
 GAP_MM = 2.5  # between text columns

@@ -24,8 +24,17 @@ from scipy import stats
 
 from .. import formatting as fmt
 from . import common
-from .style import (DOUBLE_COLUMN_MM, GREY, MM, SMALL_SIZE, new_figure, panel_label,
-                    subgroup_style, text_width_mm, wrap_text)
+from .style import (
+    DOUBLE_COLUMN_MM,
+    GREY,
+    MM,
+    SMALL_SIZE,
+    new_figure,
+    panel_label,
+    subgroup_style,
+    text_width_mm,
+    wrap_text,
+)
 
 OUTCOMES = ("orr", "cr")
 TOP_MM = 5.0

@@ -20,8 +20,18 @@ from matplotlib.lines import Line2D
 
 from .. import formatting as fmt
 from . import common
-from .style import (DOUBLE_COLUMN_MM, FONT_SIZE, GREY, MM, OKABE_ITO, SMALL_SIZE, mm_canvas, percent_axis,
-                    text_width_mm, wrap_text)
+from .style import (
+    DOUBLE_COLUMN_MM,
+    FONT_SIZE,
+    GREY,
+    MM,
+    OKABE_ITO,
+    SMALL_SIZE,
+    mm_canvas,
+    percent_axis,
+    text_width_mm,
+    wrap_text,
+)
 
 OUTCOMES = ("orr", "cr")
 OVERALL = "overall"

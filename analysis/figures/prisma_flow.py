@@ -18,7 +18,14 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from matplotlib.text import Text
 
 from .. import formatting as fmt
-from .style import OKABE_ITO, SINGLE_COLUMN_MM, SMALL_SIZE, mm_canvas, text_width_mm, wrap_text
+from .style import (
+    OKABE_ITO,
+    SINGLE_COLUMN_MM,
+    SMALL_SIZE,
+    mm_canvas,
+    text_width_mm,
+    wrap_text,
+)
 
 NBSP = "\u00a0"
 BULLET = "\u2022\u00a0"

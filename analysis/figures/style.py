@@ -23,11 +23,13 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import matplotlib as mpl
+from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
-from matplotlib.backends.backend_agg import RendererAgg
+from matplotlib.ticker import FixedLocator, FuncFormatter
 from PIL import Image
 
+from .. import formatting as fmt
 from ..io import atomic_path, write_json
 from .outputs import FORMATS, SIDECAR, output_paths
 
@@ -116,10 +118,6 @@ def mm_canvas(width_mm: float, height_mm: float) -> tuple[Figure, Any]:
 
 def percent_axis(ax: Any, label: str) -> None:
     """A bare 0-100% x axis below a forest-style plot: no y axis, ticks every 20%."""
-    from matplotlib.ticker import FixedLocator, FuncFormatter
-
-    from .. import formatting as fmt
-
     ax.set_xlim(0, 1)
     ax.patch.set_visible(False)
     for side in ("left", "right", "top"):
