@@ -9,6 +9,7 @@ the article.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 OUTPUT_DIR = "_manuscript"
@@ -30,3 +31,42 @@ def rendered_article(folder: Path, suffix: str) -> Path | None:
 def rendered_articles(folder: Path) -> list[Path]:
     """All rendered formats of the article that exist (HTML, DOCX, PDF)."""
     return [p for p in (rendered_article(folder, s) for s in (".html", ".docx", ".pdf")) if p is not None]
+
+
+LANDING_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{title}</title>
+<meta http-equiv="refresh" content="0; url={target}">
+<link rel="canonical" href="{target}">
+</head>
+<body>
+<p>The article is at <a href="{target}">{target}</a>.</p>
+</body>
+</html>
+"""
+
+
+def write_landing_page(folder: Path) -> Path | None:
+    """Make the rendered article the site's landing page.
+
+    Quarto writes an article kept in ``manuscript/`` to ``_manuscript/manuscript/index.html`` (output paths follow
+    input paths), which leaves the site's root without an index; this writes ``_manuscript/index.html``, a
+    redirect to the article, as Quarto's own ``aliases`` pages do. Nothing is written when the article sits at
+    the root already or has not been rendered.
+    """
+    from html import escape
+
+    from .io import write_text
+
+    article = rendered_article(folder, ".html")
+    out = folder / OUTPUT_DIR
+    if article is None or article.parent == out:
+        return None
+    target = article.relative_to(out).as_posix()
+    page = out / f"{ARTICLE_STEM}.html"
+    found = re.search(r"<title>(.*?)</title>", article.read_text(encoding="utf-8"), re.S)
+    title = found.group(1).strip() if found else "Article"  # already HTML-escaped in the article
+    write_text(page, LANDING_PAGE.format(title=title, target=escape(target, quote=True)))
+    return page

@@ -10,6 +10,9 @@ seed paper's printed percentages are not copied). Numbers are formatted by
 
 from __future__ import annotations
 
+import math
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,8 +59,91 @@ def abbreviation_note(keys: list[str], extra: dict[str, str] | None = None) -> s
     return "; ".join(f"{k}, {names[k]}" for k in sorted({*keys, *(extra or {})}, key=str.lower))
 
 
-def pipe_table(frame: pd.DataFrame, align: list[str]) -> str:
-    return tabulate(frame, headers="keys", tablefmt="pipe", showindex=False, colalign=align, disable_numparse=True)
+#: Text width in characters of table type (0.8 x 11 pt Libertinus Serif, about 1.4 mm a character, with 2 mm of
+#: cell padding per column) on an A4 page with the 2.5 cm margins of _quarto.yml: 160 mm portrait, 247 mm landscape.
+PAGE_CHARACTERS = {"portrait": 160 / 1.4, "landscape": 247 / 1.4}
+#: Cell padding in characters: 3 mm a column (Word's default cell margins are 1.9 mm a side; the PDF's 1.4 mm).
+COLUMN_PADDING_CHARACTERS = 3 / 1.4
+CITATION = re.compile(r"\[@[^\]]+\]")
+#: How a citation prints in a cell (a bracketed reference number).
+CITATION_PLACEHOLDER = "[00]"
+#: A header may wrap over this many lines; a data cell is kept on one line where the page allows.
+HEADER_LINES = 3
+
+
+def text_width(text: str) -> int:
+    """Printed width of ``text`` in average lower-case characters of a proportional serif font: capitals and
+    digits are wider than the average, spaces and punctuation narrower."""
+    def width(ch: str) -> float:
+        if ch.isupper():
+            return 1.4
+        if ch.isdigit():
+            return 1.15
+        if ch.isspace():
+            return 0.5
+        return 1.0 if ch.isalpha() else 0.8
+    return math.ceil(sum(width(ch) for ch in text))
+
+
+def printed_length(cell: str) -> int:
+    """Width a cell takes in print on one line; citations print as a short reference number."""
+    return text_width(CITATION.sub(CITATION_PLACEHOLDER, str(cell)))
+
+
+def longest_word(cell: str) -> int:
+    """The widest part of a cell that cannot wrap (text is never hyphenated, so a word never breaks)."""
+    return max((text_width(word) for word in CITATION.sub(CITATION_PLACEHOLDER, str(cell)).split()), default=1)
+
+
+@dataclass(frozen=True)
+class ColumnLayout:
+    """Relative column widths (characters) and the page orientation a table needs."""
+    widths: tuple[int, ...]
+    orientation: str  # "portrait" or "landscape"
+
+
+def column_layout(frame: pd.DataFrame) -> ColumnLayout:
+    """Widths from the content: each column as wide as its longest cell (headers may wrap over a few lines), never
+    narrower than its longest word, so no cell can spill into its neighbour; landscape when portrait is too narrow.
+    """
+    natural, minimum = [], []
+    for name in frame.columns:
+        cells = [str(c) for c in frame[name]]
+        # Header words are bold, about a sixth wider than the body type.
+        floor = max([-(-longest_word(name) * 7 // 6) + 1, *(longest_word(c) for c in cells)])
+        header = -(-printed_length(name) // HEADER_LINES)  # ceiling division
+        natural.append(max(floor, header, *(printed_length(c) for c in cells)))
+        minimum.append(floor)
+    padding = COLUMN_PADDING_CHARACTERS * len(natural)
+    orientation = "portrait" if sum(natural) + padding <= PAGE_CHARACTERS["portrait"] else "landscape"
+    room = PAGE_CHARACTERS[orientation] - padding
+    if sum(natural) > room:  # too wide even in landscape: long cells wrap, words never break
+        spare = max(room - sum(minimum), 0)
+        excess = [n - m for n, m in zip(natural, minimum)]
+        natural = [m + round(spare * e / sum(excess)) for m, e in zip(minimum, excess)]
+    return ColumnLayout(tuple(natural), orientation)
+
+
+def pipe_table(frame: pd.DataFrame, align: list[str], layout: ColumnLayout | None = None) -> str:
+    """A pipe table whose separator line carries the designed widths: Pandoc sets each column's share of the text
+    width from its number of dashes (https://pandoc.org/MANUAL.html#extension-pipe_tables)."""
+    layout = layout or column_layout(frame)
+    lines = tabulate(frame, headers="keys", tablefmt="pipe", showindex=False, colalign=align,
+                     disable_numparse=True).splitlines()
+    marks = {"left": (":", "-"), "right": ("-", ":"), "center": (":", ":")}
+    # Each column's share includes its cell padding, which is the same for every column whatever its content.
+    padding = round(COLUMN_PADDING_CHARACTERS)
+    separator = "|" + "|".join(marks[a][0] + "-" * max(width + padding, 3) + marks[a][1]
+                               for a, width in zip(align, layout.widths)) + "|"
+    return "\n".join([lines[0], separator, *lines[2:]])
+
+
+def table_block(frame: pd.DataFrame, align: list[str], caption: str, label: str, note: str) -> str:
+    """The table, its Quarto caption line and its notes; a table too wide for a portrait page is set on a landscape
+    page (Quarto's ``.landscape`` div, honoured by the Typst PDF and DOCX, ignored by HTML)."""
+    layout = column_layout(frame)
+    block = f"{pipe_table(frame, align, layout)}\n\n: {caption} {{#{label}}}\n\n{note}\n"
+    return f"::: {{.landscape}}\n\n{block}\n:::\n" if layout.orientation == "landscape" else block
 
 
 def table1_frame(registry: dict[str, Any]) -> pd.DataFrame:
@@ -99,9 +185,8 @@ def table1_markdown(registry: dict[str, Any]) -> str:
             + abbreviation_note(["CAR-T", "DoCR", "DOR", "mo", "mOS", "mPFS", "N", "NCT", "NE", "NR"],
                                 partner_abbreviations([t for t in registry["trials"]
                                                        if t["population"] == "prior_cart"])) + ".")
-    return (pipe_table(frame, ["left", "left", "right", "left", "left", "right", "left", "left", "left", "left",
-                               "right"])
-            + f"\n\n: Characteristics of the cohorts treated after CAR-T {{#{TABLE1_LABEL}}}\n\n{note}\n")
+    return table_block(frame, ["left", "left", "right", "left", "left", "right", "left", "left", "left", "left",
+                               "right"], "Characteristics of the cohorts treated after CAR-T", TABLE1_LABEL, note)
 
 
 def table2_frame(registry: dict[str, Any]) -> pd.DataFrame:
@@ -133,8 +218,8 @@ def table2_markdown(registry: dict[str, Any]) -> str:
                if missing else "")
             + ". Prior lines for the CAR-T-naive cohorts are those given for the whole trial. "
             + abbreviation_note(["CAR-T", "CR", "N", "NCT", "ORR"], partner_abbreviations(registry["trials"])) + ".")
-    return (pipe_table(frame, ["left", "left", "left", "right", "left", "left", "right", "right"])
-            + f"\n\n: Objective and complete responses in each cohort {{#{TABLE2_LABEL}}}\n\n{note}\n")
+    return table_block(frame, ["left", "left", "left", "right", "left", "left", "right", "right"],
+                       "Objective and complete responses in each cohort", TABLE2_LABEL, note)
 
 
 # ----------------------------------------------------------------------------- build step
