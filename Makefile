@@ -1,5 +1,5 @@
-# Two commands on a fresh machine:  `make` (build every output)  and  `make test`.
-# The first call creates .venv and installs the project into it.
+# Two commands on a fresh machine:  `make` (build every output; render the manuscript where Quarto is installed)
+# and  `make test`.  The first call creates .venv and installs the project into it.
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := all
-.PHONY: all build test bench check manuscript manuscript-latex snapshot diff clean distclean help
+.PHONY: all build test bench check check-manuscript manuscript manuscript-review snapshot diff clean distclean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -18,7 +18,19 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
-all: build  ## build results, tables, figures and manuscript variables into build/
+QUARTO := $(shell command -v quarto 2>/dev/null)
+# Quarto runs the pre-render build and the article's cells with this Python (_environment names .venv/bin/python;
+# this also covers VENV=elsewhere).
+RENDER_ENV := QUARTO_PYTHON="$(CURDIR)/$(PY)"
+
+all: build  ## build results, tables, figures and manuscript variables; render the manuscript if Quarto is installed
+ifneq ($(QUARTO),)
+	@$(MAKE) --no-print-directory manuscript
+else
+	@echo "make: Quarto is not installed, so the manuscript was not rendered (analysis outputs are in build/)."
+	@echo "  Install Quarto (bash ../shared/tools/quarto/install.sh, or https://quarto.org/docs/get-started/)"
+	@echo "  and run 'make' again."
+endif
 
 build: $(STAMP)
 	$(PY) -m analysis build
@@ -29,18 +41,24 @@ test: $(STAMP)  ## run the test suite (includes the static manuscript check)
 bench: $(STAMP)  ## time the engine on simulated data (k up to 1,000,000)
 	$(PY) -m analysis.benchmark
 
-# Quarto's pre-render step runs `python -m analysis build`: put the project's environment first on PATH.
-manuscript: build  ## render HTML, DOCX and PDF into _manuscript/ (needs Quarto >= 1.5 on PATH)
+define need_quarto
 	@command -v quarto >/dev/null 2>&1 || { \
-	  echo "make manuscript: Quarto is not installed (or not on PATH)."; \
-	  echo "  Install Quarto >= 1.5 from https://quarto.org/docs/get-started/ and run 'make manuscript' again."; \
-	  echo "  The analysis outputs (build/, _variables.yml) are built already; 'make test' needs no Quarto."; \
+	  echo "make $@: Quarto is not installed (or not on PATH)."; \
+	  echo "  Install Quarto >= 1.5 (bash ../shared/tools/quarto/install.sh, or https://quarto.org/docs/get-started/)"; \
+	  echo "  and run 'make $@' again. The analysis outputs (build/, _variables.yml) are built already."; \
 	  exit 1; }
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" QUARTO_PYTHON="$(CURDIR)/$(PY)" quarto render
+endef
 
-manuscript-latex: build  ## LaTeX PDF instead of Typst (profile latex) into _manuscript-latex/ (needs Quarto + TeX)
-	@command -v quarto >/dev/null 2>&1 || { echo "make manuscript-latex: Quarto is not installed (see 'make manuscript')."; exit 1; }
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" QUARTO_PYTHON="$(CURDIR)/$(PY)" quarto render --profile latex --to pdf
+check-manuscript: build  ## static check of the Quarto sources (file:line:column messages), no Quarto needed
+	$(PY) -m analysis check-manuscript
+
+manuscript: check-manuscript  ## render the web page, DOCX and PDF into _manuscript/ (needs Quarto)
+	$(need_quarto)
+	$(RENDER_ENV) quarto render
+
+manuscript-review: check-manuscript  ## double-spaced, line-numbered PDF and DOCX into _manuscript-review/
+	$(need_quarto)
+	$(RENDER_ENV) quarto render --profile review
 
 check: $(STAMP)  ## audit every number; report in build/audit.{md,html} (STRICT=1: warnings fail too)
 	$(PY) -m analysis check $(if $(STRICT),--strict)
@@ -53,8 +71,8 @@ diff: $(STAMP)  ## numbers changed since a snapshot + marked-up manuscript (make
 	@test -n "$(BASE)" || { echo "usage: make diff BASE=submission-1 [TO=submission-2]"; exit 2; }
 	$(PY) -m analysis diff "$(BASE)" $(if $(TO),--to "$(TO)")
 
-clean:  ## remove generated outputs (build/, _manuscript/, _variables.yml)
-	rm -rf build _manuscript _manuscript-latex _variables.yml .quarto
+clean:  ## remove generated outputs (build/, _manuscript*/, _variables.yml)
+	rm -rf build _manuscript _manuscript-review _variables.yml .quarto
 
 distclean: clean  ## also remove the virtual environment
 	rm -rf $(VENV)

@@ -36,4 +36,4 @@ def project_copy(tmp_path: Path) -> Path:
 
 
 # A fully built scratch copy of the project, shared by the manuscript tests (defined with its helpers).
-from tests.manuscript_project import built_project  # noqa: E402, F401
+from tests.manuscript_project import built_project, rendered_project  # noqa: E402, F401

@@ -1,8 +1,13 @@
-"""A scratch copy of the project (inputs and manuscript sources), built once per test session."""
+"""A scratch copy of the project (inputs and manuscript sources), built once per test session, and rendered once
+by Quarto for the tests that read the HTML, DOCX and PDF."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -10,7 +15,7 @@ import pytest
 from analysis.build import BuildContext, run_build
 
 ROOT = Path(__file__).resolve().parents[1]
-PROJECT_FILES = ["_quarto.yml", "_quarto-latex.yml"]
+PROJECT_FILES = ["_quarto.yml", "_quarto-journal.yml", "_quarto-review.yml", "_environment"]
 PROJECT_DIRS = ["data", "manuscript"]
 
 
@@ -34,3 +39,40 @@ def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = copy_project(tmp_path_factory.mktemp("built") / "project")
     build(root)
     return root
+
+
+QUARTO = shutil.which("quarto")
+NO_QUARTO = ("Quarto not installed: install it (bash ../shared/tools/quarto/install.sh, or "
+             "https://quarto.org/docs/get-started/) to run the render tests")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered copy of the project: ``_manuscript/`` (profile journal) and ``_manuscript-review/``."""
+    root: Path
+    log: str  # what `quarto render` printed (empty when the render was made outside the tests)
+    review_log: str
+
+
+def quarto_render(root: Path, *args: str) -> str:
+    """Run ``quarto render`` in ``root`` with this interpreter as QUARTO_PYTHON; return its output."""
+    env = {**os.environ, "QUARTO_PYTHON": sys.executable,
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    result = subprocess.run([QUARTO, "render", *args], cwd=root, env=env, capture_output=True, text=True,
+                            timeout=900)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, f"quarto render {' '.join(args)} failed:\n{log[-5000:]}"
+    return log
+
+
+@pytest.fixture(scope="session")
+def rendered_project(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
+    """Both profiles rendered once per session in a scratch copy, or, with ``MANUSCRIPT_RENDERED_DIR``, a project
+    folder rendered beforehand (e.g. by CI's `make manuscript manuscript-review`)."""
+    if QUARTO is None:
+        pytest.skip(NO_QUARTO)
+    given = os.environ.get("MANUSCRIPT_RENDERED_DIR")
+    if given:
+        return Rendered(Path(given), "", "")
+    root = copy_project(tmp_path_factory.mktemp("render") / "project")
+    return Rendered(root, quarto_render(root), quarto_render(root, "--profile", "review"))

@@ -10,8 +10,8 @@ Layout of the Word document (runs after Quarto's own filters: `at: post-render` 
 2. Section breaks around landscape tables (Quarto's `.landscape` div) with the full page geometry of the
    reference document (A4, 2.5 cm margins) and, in the review variant, its continuous line numbers: Quarto's
    own breaks carry no page size, so Word and LibreOffice fall back to US Letter.
-3. Quarto's one-cell layout tables around tables and figures: full text width, and no second alignment around
-   an inner table.
+3. Quarto's one-cell layout tables around tables and figures: full text width, no second alignment around an
+   inner table, and captions with one paragraph-property element.
 ]]
 
 if not FORMAT:match("docx") then
@@ -42,11 +42,27 @@ local function holds(blocks, kind)
   return found
 end
 
--- Quarto sets each cross-referenced table and figure inside a one-cell layout table. Two defects follow in Word
--- output: (a) the layout column has no width, so Pandoc sizes it at its default 5.5 in rather than the reference
--- document's text width, and LibreOffice crops a full-width figure to it; (b) the layout column of a table float
--- is centred, so Pandoc writes a second, conflicting <w:jc> into every paragraph of the inner table (invalid
--- OOXML that Word may "repair"). The layout column gets the full text width, and no alignment around a table.
+-- Quarto's caption paragraph starts with its own raw <w:pPr> (left-aligned, spaced), and Pandoc writes a second
+-- <w:pPr> for the same paragraph (quarto-cli 10587): Word may "repair" such a file. The caption gets its paragraph
+-- style ("Table Caption" or "Image Caption" of the reference document) instead, and one <w:pPr>.
+local function restyle_captions(blocks, style)
+  return pandoc.Blocks(blocks):walk({
+    Para = function(para)
+      local first = para.content[1]
+      if first and first.t == "RawInline" and first.format == "openxml" and first.text:match("^%s*<w:pPr>") then
+        local content = pandoc.Inlines(para.content)
+        content:remove(1)
+        return pandoc.Div({ pandoc.Para(content) }, { ["custom-style"] = style })
+      end
+    end,
+  })
+end
+
+-- Quarto sets each cross-referenced table and figure inside a one-cell layout table. Besides the caption (above),
+-- two defects follow in Word output: (a) the layout column has no width, so Pandoc sizes it at its default 5.5 in
+-- rather than the text width, and LibreOffice crops a full-width figure to it; (b) the layout column of a table
+-- float is centred, so Pandoc writes a second, conflicting <w:jc> into every paragraph of the inner table. The
+-- layout column gets the full text width, and no alignment around a table.
 function Table(tbl)
   if #tbl.colspecs ~= 1 then
     return nil
@@ -62,6 +78,14 @@ function Table(tbl)
   local has_table, has_image = holds(contents, "Table"), holds(contents, "Image")
   if not (has_table or has_image) then
     return nil
+  end
+  local style = has_table and "Table Caption" or "Image Caption"
+  for _, body in ipairs(tbl.bodies) do
+    for _, row in ipairs(body.body) do
+      for _, cell in ipairs(row.cells) do
+        cell.contents = restyle_captions(cell.contents, style)
+      end
+    end
   end
   local align = has_table and pandoc.AlignDefault or tbl.colspecs[1][1]
   tbl.colspecs[1] = { align, 1.0 }

@@ -31,8 +31,9 @@ HERE = Path(__file__).resolve().parent
 #: A4 and the margins of the PDF (_quarto.yml); manuscript/_filters/docx-layout.lua writes the same geometry into
 #: the section breaks around landscape tables.
 PAGE_WIDTH_CM, PAGE_HEIGHT_CM, MARGIN_CM = 21.0, 29.7, 2.5
-#: Styles whose paragraphs are double-spaced in the review variant (text, abstract, lists, references).
-DOUBLE_SPACED = ("Normal", "Body Text", "First Paragraph", "Compact", "Abstract", "Bibliography")
+#: Styles whose paragraphs are double-spaced in the review variant (text, abstract, references; table cells, in
+#: 'Compact' paragraphs, stay single-spaced).
+DOUBLE_SPACED = ("Normal", "Body Text", "First Paragraph", "Abstract", "Bibliography")
 SERIF = "Times New Roman"
 
 
@@ -77,6 +78,12 @@ def fonts(document) -> None:
     document.styles["Compact"].font.size = Pt(9)
 
 
+def captions(document) -> None:
+    """Captions of tables and figures: spaced from what they label (Quarto used to set this on each caption)."""
+    for name in ("Table Caption", "Image Caption"):
+        document.styles[name].paragraph_format.space_before = Pt(10)
+
+
 def review_variant(document) -> None:
     for name in DOUBLE_SPACED:
         document.styles[name].paragraph_format.line_spacing_rule = WD_LINE_SPACING.DOUBLE
@@ -96,6 +103,7 @@ def main() -> None:
             document = Document(str(base))
             page_setup(document)
             fonts(document)
+            captions(document)
             if review:
                 review_variant(document)
             document.save(str(HERE / name))
