@@ -27,7 +27,7 @@ test: $(STAMP)  ## run the test suite (includes the static manuscript check)
 	$(PY) -m pytest
 
 bench: $(STAMP)  ## time the engine on simulated data (k up to 1,000,000)
-	$(PY) -m analysis.benchmark
+	$(PY) -m analysis.stats.benchmark
 
 # Quarto's pre-render step runs `python -m analysis build`: put the project's environment first on PATH.
 manuscript: build  ## render HTML, DOCX and PDF into _manuscript/ (needs Quarto >= 1.5 on PATH)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.build import BuildContext, run_build
+from analysis.pipeline.runner import BuildContext, run_build
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT_FILES = ["_quarto.yml", "_quarto-latex.yml"]

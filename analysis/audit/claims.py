@@ -18,7 +18,7 @@ from ..formatting import number as fmt
 from .common import location
 from .context import AuditContext
 from .model import Evidence, Finding, match, mismatch, note
-from .paths import PathError, resolve
+from ..results.paths import PathError, resolve
 from .precision import agrees, decimals_of
 from .reproduction import OUTCOME_NAMES, SUBGROUP_NAMES
 

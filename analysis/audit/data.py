@@ -8,7 +8,7 @@ from ..formatting import number as fmt
 from .common import location, study_label
 from .context import AuditContext
 from .model import Evidence, Finding, match, mismatch, note
-from .paths import PathError, resolve_one
+from ..results.paths import PathError, resolve_one
 from .precision import agrees, decimals_of, difference_text, grim_numerators
 
 FAMILY = "data"

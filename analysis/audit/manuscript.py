@@ -22,7 +22,7 @@ import yaml
 
 from .context import AuditContext
 from .model import Evidence, Finding, match, mismatch, note
-from .paths import flatten
+from ..results.paths import flatten
 
 FAMILY = "manuscript"
 VAR_SHORTCODE = re.compile(r"\{\{<\s*var\s+([\w.-]+)\s*>\}\}")

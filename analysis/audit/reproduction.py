@@ -14,7 +14,7 @@ from ..formatting import number as fmt
 from .common import as_list, location, printed, study_label
 from .context import AuditContext
 from .model import Evidence, Finding, match, mismatch, note
-from .paths import PathError, resolve
+from ..results.paths import PathError, resolve
 from .precision import agrees, decimals_of, difference_text
 
 FAMILY = "reproduction"

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from .data import DataError
-from .tau2 import TAU2_ESTIMATORS, ConvergenceError
-from .transforms import TRANSFORMS
+from ..inputs.trials import DataError
+from ..stats.tau2 import TAU2_ESTIMATORS, ConvergenceError
+from ..stats.transforms import TRANSFORMS
 
 EPILOG = "Defaults reproduce the seed paper: Freeman-Tukey transform, DerSimonian-Laird tau², Wald CI."
 
@@ -41,7 +41,7 @@ def add_project_options(parser: argparse.ArgumentParser, no_build_help: str | No
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import BuildContext, run_build
+    from ..pipeline.runner import BuildContext, run_build
 
     ctx = BuildContext(root=_root(args), strict=args.strict,
                        log=(lambda msg: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr)))
@@ -52,7 +52,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_pool(args: argparse.Namespace) -> int:
-    from .data import load_proportions_csv
+    from ..inputs.trials import load_proportions_csv
     from .pool_report import glmm_report, pool_report, render_text
 
     table = load_proportions_csv(args.file, args.subgroup)
@@ -109,9 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _extra_commands() -> list[Any]:
     """Sub-commands defined by other modules (manuscript check, audit, snapshots)."""
-    from .audit.cli import register_check
-    from .manuscript_check import register_check_manuscript
-    from .resubmission import register_diff, register_snapshot
+    from .check import register_check
+    from ..quarto.check import register_check_manuscript
+    from ..resubmission.report import register_diff, register_snapshot
 
     return [register_check, register_snapshot, register_diff, register_check_manuscript]
 

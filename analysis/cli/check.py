@@ -8,17 +8,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..cli import add_project_options
+from . import add_project_options
 from ..io import write_text
-from . import RULE_FAMILIES, exit_code, load_context, run_audit
-from .model import SCOPES
-from .report import render_html, render_markdown, terminal_summary
+from ..audit import RULE_FAMILIES, exit_code, load_context, run_audit
+from ..audit.model import SCOPES
+from ..audit.report import render_html, render_markdown, terminal_summary
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     root = Path(args.root).resolve()
     if not args.no_build:
-        from ..build import update_quietly
+        from ..pipeline.runner import update_quietly
 
         update_quietly(root)
     ctx = load_context(root)

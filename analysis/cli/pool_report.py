@@ -7,11 +7,11 @@ from typing import Any
 
 from tabulate import tabulate
 
-from . import formatting as fmt
-from .data import ProportionTable
-from .glmm import fit_logistic_glmm
-from .meta import Settings, analyse_proportions, analyse_subgroups
-from .serialize import clean, meta_to_dict, subgroups_to_dict
+from .. import formatting as fmt
+from ..inputs.trials import ProportionTable
+from ..stats.glmm import fit_logistic_glmm
+from ..stats.meta import Settings, analyse_proportions, analyse_subgroups
+from ..results.serialize import clean, meta_to_dict, subgroups_to_dict
 
 
 def pool_report(table: ProportionTable, *, transform: str = "ft", tau2_method: str = "dl", hksj: bool = False,

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..build import BuildContext, Step, code
-from ..provenance import PACKAGE_DIR, sha256_file
+from ..pipeline.runner import BuildContext, Step, code
+from ..results.provenance import PACKAGE_DIR, sha256_file
 from .outputs import output_paths
 
 FIGURES_DIR = "figures"
 #: Code every figure depends on (relative to the analysis package).
-SHARED_CODE = ("figures/__init__.py", "figures/style.py", "figures/outputs.py", "figures/steps.py", "formatting.py",
-               "io.py")
+SHARED_CODE = ("figures/__init__.py", "figures/style.py", "figures/outputs.py", "figures/catalog.py",
+               "formatting/__init__.py", "formatting/numbers.py", "io.py")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported at call time: the build imports this module lazily
-    from .build import Step
+    from ..pipeline.runner import Step
 
 STYLE = "frontiers-medical-journals"
 
@@ -34,7 +34,7 @@ def style_target(root: Path, style: str = STYLE) -> Path:
 
 
 def copy_style(root: Path, style: str = STYLE) -> Path:
-    from .io import write_bytes
+    from ..io import write_bytes
 
     target = style_target(root, style)
     write_bytes(target, style_source(style).read_bytes())
@@ -42,13 +42,13 @@ def copy_style(root: Path, style: str = STYLE) -> Path:
 
 
 def build_step() -> Step:
-    from .build import Step, code
+    from ..pipeline.runner import Step, code
 
     return Step(
         name="citation-style",
         description=f"citation style ({STYLE}.csl)",
         # The style file lives in site-packages (maybe outside the project), so its content hash is a param.
-        inputs=lambda ctx: code("citation_style.py", "io.py"),
+        inputs=lambda ctx: code("manuscript/citation_style.py", "io.py"),
         outputs=lambda ctx: [style_target(ctx.root)],
         run=lambda ctx: copy_style(ctx.root) and None,
         params=lambda ctx: hashlib.sha256(style_source().read_bytes()).hexdigest(),

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from tabulate import tabulate
 
-from . import formatting as fmt
+from .. import formatting as fmt
 
 if TYPE_CHECKING:  # imported at call time: the build imports this module lazily
-    from .build import Step
+    from ..pipeline.runner import Step
 
 TABLE1_LABEL = "tbl-characteristics"
 TABLE2_LABEL = "tbl-responses"
@@ -144,7 +144,7 @@ def _outputs(root: Path) -> dict[str, Path]:
 
 
 def write_tables(root: Path, registry: dict[str, Any]) -> dict[str, Path]:
-    from .io import write_text
+    from ..io import write_text
 
     paths = _outputs(root)
     write_text(paths["table1"], table1_markdown(registry))
@@ -153,12 +153,12 @@ def write_tables(root: Path, registry: dict[str, Any]) -> dict[str, Path]:
 
 
 def build_step() -> Step:
-    from .build import Step, code
+    from ..pipeline.runner import Step, code
 
     return Step(
         name="tables",
         description="manuscript Tables 1 and 2",
-        inputs=lambda ctx: [ctx.results_path, *code("tables.py", "formatting.py", "io.py")],
+        inputs=lambda ctx: [ctx.results_path, *code("manuscript/tables.py", "formatting/__init__.py", "formatting/numbers.py", "io.py")],
         outputs=lambda ctx: list(_outputs(ctx.root).values()),
         run=lambda ctx: write_tables(ctx.root, ctx.registry) and None,
     )

@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import yaml
 
-from . import formatting as fmt
-from .manuscript_vars import build_variables, check_strings, treatment_rates, tte_values
+from .. import formatting as fmt
+from .variables import build_variables, check_strings, treatment_rates, tte_values
 
 if TYPE_CHECKING:  # imported at call time: the build imports this module lazily
-    from .build import Step
+    from ..pipeline.runner import Step
 
 
 # ----------------------------------------------------------------------------- YAML
@@ -117,7 +117,7 @@ def _outputs(root: Path) -> dict[str, Path]:
 
 def write_manuscript_files(root: Path, registry: dict[str, Any]) -> dict[str, Path]:
     """Write ``_variables.yml``, the abstract, the provenance metadata and the fragments (atomically)."""
-    from .io import write_text
+    from ..io import write_text
 
     variables = build_variables(registry)
     check_strings(variables)
@@ -135,12 +135,13 @@ def write_manuscript_files(root: Path, registry: dict[str, Any]) -> dict[str, Pa
 
 
 def build_step() -> Step:
-    from .build import BuildContext, Step, code
+    from ..pipeline.runner import BuildContext, Step, code
 
     def inputs(ctx: BuildContext) -> list[Path]:
         templates = sorted((ctx.root / TEMPLATE_DIR).glob("*.j2"))
         return [ctx.results_path, *templates,
-                *code("manuscript_text.py", "manuscript_vars.py", "formatting.py", "io.py")]
+                *code("manuscript/text_files.py", "manuscript/variables.py", "formatting/__init__.py",
+                      "formatting/numbers.py", "io.py")]
 
     return Step(
         name="manuscript-variables",

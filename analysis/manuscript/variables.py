@@ -43,8 +43,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import formatting as fmt
-from .data import PUBLICATION_TYPES
+from .. import formatting as fmt
+from ..inputs.trials import PUBLICATION_TYPES
 
 #: Short variable-name keys for the registry's subgroup keys.
 SUBGROUP_KEYS = {

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from .data import DATA_FILES, DataError, Inputs, load_inputs
-from .io import dumps_json, read_json, write_json, write_text
-from .meta import Settings
-from .provenance import PACKAGE_DIR, provenance, sha256_files
+from ..inputs.trials import DATA_FILES, DataError, Inputs, load_inputs
+from ..io import dumps_json, read_json, write_json, write_text
+from ..stats.meta import Settings
+from ..results.provenance import PACKAGE_DIR, provenance, sha256_files
 
 BUILD_DIR_NAME = "build"
 
@@ -84,13 +84,14 @@ def code(*modules: str) -> list[Path]:
     return paths
 
 
-STATISTICS_CODE = ["__init__.py", "data.py", "transforms.py", "tau2.py", "models.py", "bias.py", "glmm.py",
-                   "study_ci.py", "meta.py", "serialize.py", "prisma.py", "registry.py", "provenance.py",
-                   "stata_compat.py"]
+STATISTICS_CODE = ["__init__.py", "inputs/trials.py", "stats/transforms.py", "stats/tau2.py", "stats/models.py",
+                   "stats/bias.py", "stats/glmm.py", "stats/study_ci.py", "stats/meta.py", "results/serialize.py",
+                   "results/prisma_checks.py", "results/registry.py", "results/provenance.py",
+                   "stats/stata_compat.py"]
 
 
 def _run_results(ctx: BuildContext) -> None:
-    from .registry import build_registry
+    from ..results.registry import build_registry
 
     inputs = ctx.inputs
     registry = build_registry(inputs, ctx.settings, provenance(ctx.data_files, ctx.root))
@@ -118,8 +119,10 @@ RESULTS = Step(
 def steps() -> list[Step]:
     """All build steps in order: registry, figures, manuscript inputs, then the provenance sidecar
     (last, because it hashes every other output)."""
-    from . import citation_style, manuscript_text, output_provenance, tables
-    from .figures.steps import figure_steps
+    from ..manuscript import citation_style, tables
+    from ..manuscript import text_files as manuscript_text
+    from ..results import output_provenance
+    from ..figures.catalog import figure_steps
 
     return [RESULTS, *figure_steps(), tables.build_step(), manuscript_text.build_step(), citation_style.build_step(),
             output_provenance.build_step()]

@@ -43,8 +43,8 @@ from typing import Any, Iterator
 
 import yaml
 
-from .cli import add_project_options
-from .data import DataError, bibliography_keys
+from ..cli import add_project_options
+from ..inputs.trials import DataError, bibliography_keys
 
 #: Cross-reference types Quarto knows (https://quarto.org/docs/authoring/cross-references.html).
 CROSSREF_PREFIXES = ("fig", "tbl", "sec", "eq", "lst", "thm", "lem", "cor", "prp", "cnj", "def", "exm", "exr")
@@ -611,7 +611,7 @@ def check_project(root: Path) -> tuple[Project, list[Problem]]:
 def cmd_check_manuscript(args: argparse.Namespace) -> int:
     root = Path(args.root).resolve()
     if args.build:
-        from .build import update_quietly
+        from ..pipeline.runner import update_quietly
 
         update_quietly(root)
     project, problems = check_project(root)

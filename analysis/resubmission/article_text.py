@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from .audit.manuscript import VAR_SHORTCODE, html_text, load_variables, normalise
-from .rendered import rendered_article
+from ..audit.manuscript import VAR_SHORTCODE, html_text, load_variables, normalise
+from ..quarto.rendered import rendered_article
 
 INCLUDE_SHORTCODE = re.compile(r"\{\{<\s*include\s+([^\s>]+)\s*>\}\}")
 FRONT_MATTER = re.compile(r"\A---\s*\n.*?\n---\s*\n", re.DOTALL)

@@ -16,16 +16,16 @@ from typing import Any
 
 import yaml
 
-from .audit.manuscript import (
+from ..audit.manuscript import (
     VarUse,
     flatten_variables,
     load_variables,
     manuscript_sources,
     variable_uses,
 )
-from .audit.paths import flatten
-from .io import read_json
-from .output_provenance import provenance_metadata, sha256_file
+from ..results.paths import flatten
+from ..io import read_json
+from ..results.output_provenance import provenance_metadata, sha256_file
 
 #: results.json subtrees that describe the build rather than results.
 SKIP_RESULT_PREFIXES = ("provenance",)
@@ -63,7 +63,7 @@ def load_view(folder: Path, label: str) -> BuildView:
     folder = Path(folder)
     results_path = folder / "build" / "results.json"
     if not results_path.exists():
-        from .data import DataError
+        from ..inputs.trials import DataError
         raise DataError(results_path, ["not found: nothing to compare (run `make build`, or check the snapshot name)"])
     abstract_path = folder / "build" / "abstract.yml"
     abstract = flatten_variables(yaml.safe_load(abstract_path.read_text(encoding="utf-8")) or {}) \

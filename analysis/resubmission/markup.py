@@ -112,7 +112,7 @@ def markup_docx(ops: list[Op], path: Path, author: str = "analysis diff",
             el.set(qn("w:date"), stamp)
             el.append(run(text, kind == "delete"))
             p._p.append(el)
-    from .io import atomic_path
+    from ..io import atomic_path
 
     with atomic_path(path) as tmp:
         doc.save(str(tmp))

@@ -17,10 +17,10 @@ import jinja2
 
 from .article_text import article_text
 from .changes import Change, Comparison, compare, load_view
-from .cli import add_project_options
-from .io import write_text
+from ..cli import add_project_options
+from ..io import write_text
 from .markup import count_changes, markup_docx, markup_html, word_diff
-from .rendered import rendered_article
+from ..quarto.rendered import rendered_article
 from .snapshot import create_snapshot, read_manifest, snapshot_path
 
 CHANGES_MD = """\
@@ -117,7 +117,7 @@ def write_diff(root: Path, base_folder: Path, base_label: str, target_folder: Pa
 
 def _maybe_build(root: Path, args: argparse.Namespace) -> None:
     if not getattr(args, "no_build", False):
-        from .build import update_quietly
+        from ..pipeline.runner import update_quietly
 
         update_quietly(root)
 

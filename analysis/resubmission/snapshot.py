@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from .article_text import article_text
-from .data import DataError
-from .io import read_json, write_json, write_text
-from .output_provenance import provenance_metadata, sha256_file
-from .rendered import rendered_articles
+from ..inputs.trials import DataError
+from ..io import read_json, write_json, write_text
+from ..results.output_provenance import provenance_metadata, sha256_file
+from ..quarto.rendered import rendered_articles
 
 SNAPSHOT_DIR = "_snapshots"  # leading underscore: Quarto ignores it (its .qmd copies are not notebooks)
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported at call time: the build imports this module lazily
-    from .build import Step
+    from ..pipeline.runner import Step
 
 #: Generated files and folders a manifest covers, relative to the project root.
 OUTPUT_GLOBS = ("build/results.json", "build/abstract.yml", "_variables.yml", "build/tables/*", "build/figures/*")
@@ -69,8 +69,8 @@ def outputs_manifest(root: Path, registry: dict[str, Any]) -> dict[str, Any]:
 
 def build_step() -> Step:
     """Build step: write build/provenance.json after every other output (keep it last in steps())."""
-    from .build import Step, code
-    from .io import write_json
+    from ..pipeline.runner import Step, code
+    from ..io import write_json
 
     def outputs(ctx):  # type: ignore[no-untyped-def]
         return [ctx.build_dir / "provenance.json"]
@@ -79,4 +79,4 @@ def build_step() -> Step:
         write_json(ctx.build_dir / "provenance.json", outputs_manifest(ctx.root, ctx.registry))
 
     return Step(name="provenance", description="provenance sidecar for tables and figures (build/provenance.json)",
-                inputs=lambda ctx: output_files(ctx.root) + code("output_provenance.py"), outputs=outputs, run=run)
+                inputs=lambda ctx: output_files(ctx.root) + code("results/output_provenance.py"), outputs=outputs, run=run)

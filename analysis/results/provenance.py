@@ -8,9 +8,9 @@ import subprocess
 from pathlib import Path
 from typing import Iterable
 
-from . import __version__
+from .. import __version__
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 
 def sha256_file(path: Path) -> str:

@@ -15,13 +15,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import formatting as fmt
-from .data import POPULATIONS, PUBLICATION_TYPES, TTE_OUTCOMES, Inputs
-from .glmm import fit_logistic_glmm
-from .meta import Settings, analyse_subgroups
-from .prisma import check_flow, implied_duplicates
+from .. import formatting as fmt
+from ..inputs.trials import POPULATIONS, PUBLICATION_TYPES, TTE_OUTCOMES, Inputs
+from ..stats.glmm import fit_logistic_glmm
+from ..stats.meta import Settings, analyse_subgroups
+from .prisma_checks import check_flow, implied_duplicates
 from .serialize import clean, subgroups_to_dict
-from .stata_compat import compat_section
+from ..stats.stata_compat import compat_section
 
 SCHEMA_VERSION = 1
 

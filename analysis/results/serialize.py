@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .meta import ProportionMetaAnalysis, SubgroupAnalysis
+from ..stats.meta import ProportionMetaAnalysis, SubgroupAnalysis
 
 
 def clean(value: Any) -> Any:

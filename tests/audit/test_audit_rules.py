@@ -13,7 +13,7 @@ from analysis.audit import claims, data, manuscript, prisma, reproduction
 from analysis.audit.context import AuditContext
 from analysis.audit.model import MATCH, MISMATCH, exit_code
 from analysis.audit.source import load_source
-from analysis.prisma import check_flow
+from analysis.results.prisma_checks import check_flow
 
 
 def make_ctx(tmp_path: Path, reported_yaml: str, registry: dict) -> AuditContext:

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from .conftest import REFERENCE, ROOT
+from ..conftest import REFERENCE, ROOT
 
 
 def run(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:

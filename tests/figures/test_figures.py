@@ -26,16 +26,17 @@ import yaml
 from PIL import Image
 from scipy import stats
 
-from analysis import build, formatting
-from analysis.build import BuildContext, run_build
-from analysis.data import DataError, load_inputs
+from analysis import formatting
+from analysis.pipeline import runner as build
+from analysis.pipeline.runner import BuildContext, run_build
+from analysis.inputs.trials import DataError, load_inputs
 from analysis.figures import style
 from analysis.figures.forest import draw_forest
 from analysis.figures.funnel_loo import draw_funnel_loo
 from analysis.figures.glmm_comparison import draw_glmm_comparison
 from analysis.figures.prisma_flow import draw_prisma
-from analysis.figures.steps import FIGURES
-from analysis.registry import build_registry
+from analysis.figures.catalog import FIGURES
+from analysis.results.registry import build_registry
 
 FIGURE_STEPS = [spec.step for spec in FIGURES]
 STEMS = {spec.step: spec.stem for spec in FIGURES}
@@ -353,7 +354,7 @@ def test_forest_svg_has_one_square_per_reported_cohort(built: Path) -> None:
 
 def test_building_twice_gives_identical_bytes(built: Path, root: Path) -> None:
     before = figure_files(built)
-    script = ("import sys; from pathlib import Path; from analysis.build import BuildContext, run_build; "
+    script = ("import sys; from pathlib import Path; from analysis.pipeline.runner import BuildContext, run_build; "
               "run_build(BuildContext(root=Path(sys.argv[1]), log=lambda m: None), force=True, "
               f"only={FIGURE_STEPS!r})")  # a fresh process, another hash seed
     env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(root)}

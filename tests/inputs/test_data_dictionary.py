@@ -2,9 +2,9 @@
 
 import re
 
-from analysis.data import TRIAL_COLUMN_NAMES, TTE_STATUSES
+from analysis.inputs.trials import TRIAL_COLUMN_NAMES, TTE_STATUSES
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 DOC = (ROOT / "data" / "README.md").read_text()
 

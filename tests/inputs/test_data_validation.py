@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from analysis.data import DataError, load_inputs, load_prisma, load_proportions_csv, load_review, load_trials
+from analysis.inputs.trials import DataError, load_inputs, load_prisma, load_proportions_csv, load_review, load_trials
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 TRIALS = ROOT / "data" / "trials.csv"
 

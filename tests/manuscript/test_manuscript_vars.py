@@ -13,9 +13,9 @@ import pytest
 import yaml
 
 from analysis import formatting as fmt
-from analysis.manuscript_check import check_project
-from analysis.manuscript_text import write_manuscript_files
-from analysis.manuscript_vars import build_variables, heterogeneity_words, prior_lines_sentence, tte_values
+from analysis.quarto.check import check_project
+from analysis.manuscript.text_files import write_manuscript_files
+from analysis.manuscript.variables import build_variables, heterogeneity_words, prior_lines_sentence, tte_values
 from tests.manuscript_project import build, copy_project
 
 
@@ -191,15 +191,15 @@ def test_method_names_come_from_the_one_table_in_formatting(registry: dict, vari
     assert m["scale"] == "logit" and m["tau2"] == "restricted maximum likelihood" and m["study_ci"] == "Wilson score"
     assert m["transform"] == "logit scale, back-transformed with the inverse logit"
     assert m["pooled_ci"].startswith("the Hartung\u2013Knapp\u2013Sidik\u2013Jonkman method")
-    import analysis.manuscript_vars as mv
+    import analysis.manuscript.variables as mv
     assert not [name for name in ("TAU2_TEXT", "TRANSFORM_SHORT", "TRANSFORM_TEXT", "STUDY_CI_TEXT", "range_text")
                 if hasattr(mv, name)]
 
 
 def test_the_method_table_names_every_method_the_engine_offers() -> None:
-    from analysis.study_ci import STUDY_CI_METHODS
-    from analysis.tau2 import TAU2_ESTIMATORS
-    from analysis.transforms import TRANSFORMS
+    from analysis.stats.study_ci import STUDY_CI_METHODS
+    from analysis.stats.tau2 import TAU2_ESTIMATORS
+    from analysis.stats.transforms import TRANSFORMS
 
     for code in [*TRANSFORMS, *TAU2_ESTIMATORS, *STUDY_CI_METHODS, "hksj", "wald"]:
         assert code in fmt.METHOD_NAMES, code

@@ -27,7 +27,7 @@ def header(table: str) -> list[str]:
 
 
 def trials() -> list[dict[str, str]]:
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     with open(root / "data" / "trials.csv", newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from analysis.manuscript_check import check_project
+from analysis.quarto.check import check_project
 from tests.manuscript_project import build, copy_project
 
 STEPS = ["results", "tables", "manuscript-variables"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from analysis import cli
-from analysis.manuscript_check import check_project
+from analysis.quarto.check import check_project
 
 
 QUARTO_YML = """\

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.rendered import rendered_article, rendered_articles
+from analysis.quarto.rendered import rendered_article, rendered_articles
 
 
 @pytest.mark.parametrize("where", ["_manuscript/manuscript", "_manuscript"])

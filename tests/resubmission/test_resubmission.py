@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from analysis.build import BuildContext, run_build
-from analysis.changes import table_cells
+from analysis.pipeline.runner import BuildContext, run_build
+from analysis.resubmission.changes import table_cells
 from analysis.cli import main
-from analysis.markup import markup_html, word_diff
-from analysis.snapshot import SnapshotError, create_snapshot, read_manifest
+from analysis.resubmission.markup import markup_html, word_diff
+from analysis.resubmission.snapshot import SnapshotError, create_snapshot, read_manifest
 
 
 def _build(root: Path, only: list[str] | None = None) -> None:
@@ -107,7 +107,7 @@ def test_check_command_writes_reports(project_copy):
 
 
 def test_provenance_metadata_is_flat_text():
-    from analysis.output_provenance import provenance_comment, provenance_metadata
+    from analysis.results.output_provenance import provenance_comment, provenance_metadata
 
     registry = {"provenance": {"data_sha256": {"trials.csv": "ab" * 32}, "code_sha256": "cd" * 32,
                                "analysis_version": "0.1.0", "git": {"commit": "ef" * 20, "dirty": True}}}

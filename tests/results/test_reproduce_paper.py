@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.data import load_inputs
-from analysis.registry import build_registry
+from analysis.inputs.trials import load_inputs
+from analysis.results.registry import build_registry
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 
 @pytest.fixture(scope="module")

@@ -6,12 +6,12 @@ import re
 
 import pytest
 
-from analysis.data import load_inputs
-from analysis.registry import build_registry
+from analysis.inputs.trials import load_inputs
+from analysis.results.registry import build_registry
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
-DOC = (ROOT / "analysis" / "results_schema.md").read_text()
+DOC = (ROOT / "analysis" / "results" / "schema.md").read_text()
 DOCUMENTED = set(re.findall(r"`([a-z0-9_]+)`", DOC))
 
 
@@ -46,6 +46,6 @@ def test_outcome_and_meta_analysis_keys(registry):
 
 
 def test_trial_records_add_only_documented_fields(registry):
-    from analysis.data import TRIAL_COLUMN_NAMES
+    from analysis.inputs.trials import TRIAL_COLUMN_NAMES
     extra = set(registry["trials"][0]) - set(TRIAL_COLUMN_NAMES)
     assert _undocumented(extra) == []

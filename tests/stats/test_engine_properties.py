@@ -7,12 +7,12 @@ import math
 import numpy as np
 import pytest
 
-from analysis import bias
-from analysis.bias import leave_one_out
-from analysis.meta import Settings, analyse_proportions
-from analysis.models import pool_arrays, pool_effects
-from analysis.tau2 import estimate_tau2
-from analysis.transforms import freeman_tukey, harmonic_mean, inverse_freeman_tukey, logit, raw_proportion
+from analysis.stats import bias
+from analysis.stats.bias import leave_one_out
+from analysis.stats.meta import Settings, analyse_proportions
+from analysis.stats.models import pool_arrays, pool_effects
+from analysis.stats.tau2 import estimate_tau2
+from analysis.stats.transforms import freeman_tukey, harmonic_mean, inverse_freeman_tukey, logit, raw_proportion
 
 
 def test_freeman_tukey_by_hand():

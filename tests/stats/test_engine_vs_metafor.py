@@ -13,14 +13,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from analysis.bias import begg_test, egger_test, leave_one_out
-from analysis.glmm import fit_logistic_glmm
-from analysis.meta import Settings, analyse_proportions, analyse_subgroups
-from analysis.models import pool_effects
-from analysis.study_ci import clopper_pearson, wilson
-from analysis.transforms import get_transform
+from analysis.stats.bias import begg_test, egger_test, leave_one_out
+from analysis.stats.glmm import fit_logistic_glmm
+from analysis.stats.meta import Settings, analyse_proportions, analyse_subgroups
+from analysis.stats.models import pool_effects
+from analysis.stats.study_ci import clopper_pearson, wilson
+from analysis.stats.transforms import get_transform
 
-from .conftest import REFERENCE
+from ..conftest import REFERENCE
 
 MEASURES = {"PFT": "ft", "PLO": "logit", "PAS": "arcsine", "PR": "raw"}
 METHODS = {"EE": "ee", "DL": "dl", "REML": "reml", "PM": "pm", "ML": "ml"}

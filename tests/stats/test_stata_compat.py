@@ -11,7 +11,7 @@ import math
 
 import pytest
 
-from analysis.stata_compat import (consistent_egger, egger_variants, metafor_scale_mixed_egger,
+from analysis.stats.stata_compat import (consistent_egger, egger_variants, metafor_scale_mixed_egger,
                                    metaprop_heterogeneity_display, metaprop_saved_variables,
                                    metaprop_shows_heterogeneity, mixed_scale_egger, stata_freeman_tukey)
 
@@ -81,8 +81,8 @@ def test_metaprop_blanks_heterogeneity_for_three_or_fewer_studies(k, shown):
 
 def test_seed_egger_reproduces_paper_only_with_mixed_scale_all_cohorts(root):
     """Paper: Egger P = 0.602 (ORR) and 0.558 (CR). Only all cohorts on the mixed scale give both."""
-    from analysis.data import load_inputs
-    from analysis.registry import build_registry
+    from analysis.inputs.trials import load_inputs
+    from analysis.results.registry import build_registry
 
     trials = build_registry(load_inputs(root / "data"))["trials"]
     printed = {"orr": 0.602, "cr": 0.558}
