@@ -8,19 +8,30 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import add_project_options
-from ..io import write_text
 from ..audit import RULE_FAMILIES, exit_code, load_context, run_audit
 from ..audit.model import SCOPES
 from ..audit.report import render_html, render_markdown, terminal_summary
+from ..io import write_text
+from .options import add_project_options, update_build_unless_told_not
 
 
-def cmd_check(args: argparse.Namespace) -> int:
+def register(sub: Any) -> None:
+    p = sub.add_parser("check", help="audit every number: data, reproduction of the paper, claims, PRISMA, manuscript",
+                       description="Run every consistency rule and write build/audit.md and build/audit.html. "
+                                   "Exits 1 when a rule finds an error (with --strict, also a warning).")
+    add_project_options(p, "audit build/ as it is (default: update the build first)")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors for the exit code")
+    p.add_argument("--only", nargs="+", choices=list(RULE_FAMILIES), metavar="FAMILY",
+                   help=f"run only these rule families ({', '.join(RULE_FAMILIES)})")
+    p.add_argument("--scope", nargs="+", choices=SCOPES,
+                   help="keep only findings about these: data (inputs), paper (the published values), "
+                        "manuscript (our rendered output)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
     root = Path(args.root).resolve()
-    if not args.no_build:
-        from ..pipeline.runner import update_quietly
-
-        update_quietly(root)
+    update_build_unless_told_not(root, args)
     ctx = load_context(root)
     findings = run_audit(ctx, args.only)
     if args.scope:
@@ -34,17 +45,3 @@ def cmd_check(args: argparse.Namespace) -> int:
     if code:
         print(f"check: failed ({'errors or warnings (--strict)' if args.strict else 'errors'} found)", file=sys.stderr)
     return code
-
-
-def register_check(sub: Any) -> None:
-    p = sub.add_parser("check", help="audit every number: data, reproduction of the paper, claims, PRISMA, manuscript",
-                       description="Run every consistency rule and write build/audit.md and build/audit.html. "
-                                   "Exits 1 when a rule finds an error (with --strict, also a warning).")
-    add_project_options(p, "audit build/ as it is (default: update the build first)")
-    p.add_argument("--strict", action="store_true", help="treat warnings as errors for the exit code")
-    p.add_argument("--only", nargs="+", choices=list(RULE_FAMILIES), metavar="FAMILY",
-                   help=f"run only these rule families ({', '.join(RULE_FAMILIES)})")
-    p.add_argument("--scope", nargs="+", choices=SCOPES,
-                   help="keep only findings about these: data (inputs), paper (the published values), "
-                        "manuscript (our rendered output)")
-    p.set_defaults(func=cmd_check)

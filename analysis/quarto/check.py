@@ -33,17 +33,14 @@ https://quarto.org/docs/authoring/citations.html.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
 import yaml
 
-from ..cli import add_project_options
 from ..inputs.trials import DataError, bibliography_keys
 
 #: Cross-reference types Quarto knows (https://quarto.org/docs/authoring/cross-references.html).
@@ -604,33 +601,3 @@ def check_project(root: Path) -> tuple[Project, list[Problem]]:
         check_counts(project, template_lines(template), template=True)
     problems = sorted(set(project.problems), key=lambda p: (str(p.path), p.line, p.column, p.message))
     return project, problems
-
-
-# ----------------------------------------------------------------------------- command line
-
-def cmd_check_manuscript(args: argparse.Namespace) -> int:
-    root = Path(args.root).resolve()
-    if args.build:
-        from ..pipeline.runner import update_quietly
-
-        update_quietly(root)
-    project, problems = check_project(root)
-    for p in problems:
-        print(p.render(root), file=sys.stderr)
-    if problems:
-        print(f"check-manuscript: {len(problems)} problem(s)", file=sys.stderr)
-        return 1
-    print(f"check-manuscript: OK ({project.article.relative_to(root)} and its includes)", file=sys.stderr)
-    return 0
-
-
-def register_check_manuscript(sub: Any) -> None:
-    p = sub.add_parser("check-manuscript", help="check the Quarto sources without Quarto (vars, includes, "
-                       "cross-references, citations, hand-typed numbers)",
-                       description="Prove that every {{< var >}} key, include, embed, image, @fig-/@tbl- "
-                                   "cross-reference and @citation in the manuscript resolves, that labels are "
-                                   "valid and unique, and that no number is typed into the prose by hand. "
-                                   "Needs the build outputs (_variables.yml, build/); pass --build to run it first.")
-    add_project_options(p)
-    p.add_argument("--build", action="store_true", help="run `python -m analysis build` first")
-    p.set_defaults(func=cmd_check_manuscript)

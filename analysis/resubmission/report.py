@@ -1,6 +1,6 @@
-"""``python -m analysis snapshot NAME`` and ``python -m analysis diff BASE [--to NAME]``.
+"""The report of a diff between two builds (``python -m analysis diff``).
 
-The diff writes build/diff/changes.md and changes.html (every number that changed,
+It writes build/diff/changes.md and changes.html (every number that changed,
 old → new, with its manuscript location) and build/diff/markup.html (+ markup.docx
 with tracked changes when python-docx is installed): the article text of the two
 builds compared word by word.
@@ -8,8 +8,6 @@ builds compared word by word.
 
 from __future__ import annotations
 
-import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +15,9 @@ import jinja2
 
 from .article_text import article_text
 from .changes import Change, Comparison, compare, load_view
-from ..cli import add_project_options
 from ..io import write_text
 from .markup import count_changes, markup_docx, markup_html, word_diff
 from ..quarto.rendered import rendered_article
-from .snapshot import create_snapshot, read_manifest, snapshot_path
 
 CHANGES_MD = """\
 # Changes from {{ c.base.label }} to {{ c.target.label }}
@@ -113,64 +109,3 @@ def write_diff(root: Path, base_folder: Path, base_label: str, target_folder: Pa
     write_text(out_dir / "changes.md", _render(CHANGES_MD, comparison, False, info["markup"]))
     write_text(out_dir / "changes.html", _render(CHANGES_HTML, comparison, True, info["markup"]))
     return comparison, info
-
-
-def _maybe_build(root: Path, args: argparse.Namespace) -> None:
-    if not getattr(args, "no_build", False):
-        from ..pipeline.runner import update_quietly
-
-        update_quietly(root)
-
-
-def cmd_snapshot(args: argparse.Namespace) -> int:
-    root = Path(args.root).resolve()
-    _maybe_build(root, args)
-    dest = create_snapshot(root, args.name, force=args.force)
-    manifest = read_manifest(dest)
-    print(f"snapshot {args.name}: {len(manifest['files'])} files in {dest.relative_to(root)} "
-          f"(git {manifest['provenance']['git_commit'][:12]}, created {manifest['created']})")
-    return 0
-
-
-def cmd_diff(args: argparse.Namespace) -> int:
-    root = Path(args.root).resolve()
-    base = snapshot_path(root, args.base)
-    read_manifest(base)
-    if args.to:
-        target, target_label = snapshot_path(root, args.to), args.to
-        read_manifest(target)
-    else:
-        _maybe_build(root, args)
-        target, target_label = root, "current build"
-    out_dir = root / "build" / "diff"
-    c, info = write_diff(root, base, args.base, target, target_label, out_dir)
-    print(f"diff {args.base} → {target_label}: {len(c.variables)} manuscript values, {len(c.tables)} table cells, "
-          f"{len(c.figures)} figure files, {len(c.results)} results changed")
-    for ch in c.variables[:10]:
-        print(f"  {ch.item}: {ch.old} → {ch.new}")
-    written = ["changes.md", "changes.html"] + (["markup.html"] if info["markup"] else []) \
-        + (["markup.docx"] if info["docx"] else [])
-    print(f"wrote {', '.join(str((out_dir / w).relative_to(root)) for w in written)}")
-    if not info["markup"]:
-        print("  (no marked-up manuscript: manuscript/index.qmd is missing in one of the builds)", file=sys.stderr)
-    return 0
-
-
-def register_snapshot(sub: Any) -> None:
-    p = sub.add_parser("snapshot", help="store the current build under _snapshots/NAME (e.g. submission-1)",
-                       description="Copy results, manuscript variables, abstract, tables, figures and the rendered "
-                                   "manuscript (if any) into _snapshots/NAME with a manifest of provenance and date.")
-    p.add_argument("name", help="snapshot name, e.g. submission-1")
-    p.add_argument("--force", action="store_true", help="replace an existing snapshot of that name")
-    add_project_options(p, "snapshot build/ as it is (default: update it first)")
-    p.set_defaults(func=cmd_snapshot)
-
-
-def register_diff(sub: Any) -> None:
-    p = sub.add_parser("diff", help="list every number that changed since a snapshot; write a marked-up manuscript",
-                       description="Compare _snapshots/BASE with the current build (or with --to NAME). Writes "
-                                   "build/diff/changes.{md,html} and build/diff/markup.{html,docx}.")
-    p.add_argument("base", help="snapshot to compare from, e.g. submission-1")
-    p.add_argument("--to", metavar="NAME", help="compare with this snapshot instead of the current build")
-    add_project_options(p, "use build/ as it is (default: update it first)")
-    p.set_defaults(func=cmd_diff)
