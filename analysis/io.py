@@ -1,7 +1,9 @@
-"""Atomic file output: write to a temporary file beside the target, then rename."""
+"""File input and output: atomic writes (a temporary file beside the target, then a rename), deterministic JSON,
+content hashes."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -48,3 +50,7 @@ def write_json(target: Path | str, obj: Any) -> None:
 
 def read_json(path: Path | str) -> Any:
     return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def sha256_file(path: Path | str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

@@ -346,9 +346,6 @@ class Inputs:
     bibliography_keys: list[str]
 
 
-DATA_FILES = ("trials.csv", "prisma.yaml", "review.yaml", "references.bib")
-
-
 def load_inputs(data_dir: Path | str) -> Inputs:
     """Load and cross-check all inputs (e.g. each trial's reference key is in the bibliography)."""
     data_dir = Path(data_dir)

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # imported at call time: the build imports this module lazily
-    from ..pipeline.runner import Step
-
-STYLE = "frontiers-medical-journals"
+from ..io import write_bytes
+from .outputs import STYLE, style_target
 
 
 def style_source(style: str = STYLE) -> Path:
@@ -29,27 +26,13 @@ def style_source(style: str = STYLE) -> Path:
     return Path(get_style_filepath(style))
 
 
-def style_target(root: Path, style: str = STYLE) -> Path:
-    return root / "build" / f"{style}.csl"
+def style_digest(style: str = STYLE) -> str:
+    """SHA-256 of the installed style file (it lives in site-packages, outside the project's inputs)."""
+    return hashlib.sha256(style_source(style).read_bytes()).hexdigest()
 
 
 def copy_style(root: Path, style: str = STYLE) -> Path:
-    from ..io import write_bytes
-
+    """Copy the style to ``build/<style>.csl`` (atomically); return the path."""
     target = style_target(root, style)
     write_bytes(target, style_source(style).read_bytes())
     return target
-
-
-def build_step() -> Step:
-    from ..pipeline.runner import Step, code
-
-    return Step(
-        name="citation-style",
-        description=f"citation style ({STYLE}.csl)",
-        # The style file lives in site-packages (maybe outside the project), so its content hash is a param.
-        inputs=lambda ctx: code("manuscript/citation_style.py", "io.py"),
-        outputs=lambda ctx: [style_target(ctx.root)],
-        run=lambda ctx: copy_style(ctx.root) and None,
-        params=lambda ctx: hashlib.sha256(style_source().read_bytes()).hexdigest(),
-    )

@@ -11,15 +11,14 @@ seed paper's printed percentages are not copied). Numbers are formatted by
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 from tabulate import tabulate
 
 from .. import formatting as fmt
-
-if TYPE_CHECKING:  # imported at call time: the build imports this module lazily
-    from ..pipeline.runner import Step
+from ..io import write_text
+from .outputs import table_paths
 
 TABLE1_LABEL = "tbl-characteristics"
 TABLE2_LABEL = "tbl-responses"
@@ -137,28 +136,11 @@ def table2_markdown(registry: dict[str, Any]) -> str:
             + f"\n\n: Objective and complete responses in each cohort {{#{TABLE2_LABEL}}}\n\n{note}\n")
 
 
-# ----------------------------------------------------------------------------- build step
-
-def _outputs(root: Path) -> dict[str, Path]:
-    return {"table1": root / "build" / "tables" / "table1.md", "table2": root / "build" / "tables" / "table2.md"}
-
+# ----------------------------------------------------------------------------- output
 
 def write_tables(root: Path, registry: dict[str, Any]) -> dict[str, Path]:
-    from ..io import write_text
-
-    paths = _outputs(root)
+    """Write Tables 1 and 2 under ``build/tables/`` (atomically); return their paths."""
+    paths = table_paths(root)
     write_text(paths["table1"], table1_markdown(registry))
     write_text(paths["table2"], table2_markdown(registry))
     return paths
-
-
-def build_step() -> Step:
-    from ..pipeline.runner import Step, code
-
-    return Step(
-        name="tables",
-        description="manuscript Tables 1 and 2",
-        inputs=lambda ctx: [ctx.results_path, *code("manuscript/tables.py", "formatting/__init__.py", "formatting/numbers.py", "io.py")],
-        outputs=lambda ctx: list(_outputs(ctx.root).values()),
-        run=lambda ctx: write_tables(ctx.root, ctx.registry) and None,
-    )

@@ -24,8 +24,8 @@ from ..audit.manuscript import (
     variable_uses,
 )
 from ..results.paths import flatten
-from ..io import read_json
-from ..results.output_provenance import provenance_metadata, sha256_file
+from ..io import read_json, sha256_file
+from ..results.output_provenance import provenance_metadata
 
 #: results.json subtrees that describe the build rather than results.
 SKIP_RESULT_PREFIXES = ("provenance",)

@@ -18,8 +18,8 @@ from typing import Any
 
 from .article_text import article_text
 from ..inputs.trials import DataError
-from ..io import read_json, write_json, write_text
-from ..results.output_provenance import provenance_metadata, sha256_file
+from ..io import read_json, sha256_file, write_json, write_text
+from ..results.output_provenance import provenance_metadata
 from ..quarto.rendered import rendered_articles
 
 SNAPSHOT_DIR = "_snapshots"  # leading underscore: Quarto ignores it (its .qmd copies are not notebooks)

@@ -9,12 +9,10 @@ tables and figures, whichever exist).
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # imported at call time: the build imports this module lazily
-    from ..pipeline.runner import Step
+from ..io import sha256_file, write_json
 
 #: Generated files and folders a manifest covers, relative to the project root.
 OUTPUT_GLOBS = ("build/results.json", "build/abstract.yml", "_variables.yml", "build/tables/*", "build/figures/*")
@@ -48,8 +46,8 @@ def provenance_comment(registry: dict[str, Any]) -> str:
             f"(dirty: {meta['git_dirty']}); code {meta['code_sha256'][:12]}; data {data} -->")
 
 
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def manifest_path(root: Path) -> Path:
+    return root / "build" / "provenance.json"
 
 
 def output_files(root: Path) -> list[Path]:
@@ -67,16 +65,8 @@ def outputs_manifest(root: Path, registry: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def build_step() -> Step:
-    """Build step: write build/provenance.json after every other output (keep it last in steps())."""
-    from ..pipeline.runner import Step, code
-    from ..io import write_json
-
-    def outputs(ctx):  # type: ignore[no-untyped-def]
-        return [ctx.build_dir / "provenance.json"]
-
-    def run(ctx):  # type: ignore[no-untyped-def]
-        write_json(ctx.build_dir / "provenance.json", outputs_manifest(ctx.root, ctx.registry))
-
-    return Step(name="provenance", description="provenance sidecar for tables and figures (build/provenance.json)",
-                inputs=lambda ctx: output_files(ctx.root) + code("results/output_provenance.py"), outputs=outputs, run=run)
+def write_outputs_manifest(root: Path, registry: dict[str, Any]) -> Path:
+    """Write ``build/provenance.json`` (atomically) after every other output; return its path."""
+    target = manifest_path(root)
+    write_json(target, outputs_manifest(root, registry))
+    return target

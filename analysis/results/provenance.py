@@ -9,12 +9,9 @@ from pathlib import Path
 from typing import Iterable
 
 from .. import __version__
+from ..io import sha256_file
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
-
-
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def sha256_files(paths: Iterable[Path], root: Path | None = None) -> str:

@@ -10,16 +10,20 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .. import formatting as fmt
-from ..inputs.trials import POPULATIONS, PUBLICATION_TYPES, TTE_OUTCOMES, Inputs
+from ..inputs import DATA_FILES
+from ..inputs.trials import POPULATIONS, PUBLICATION_TYPES, TTE_OUTCOMES, Inputs, load_inputs
+from ..io import write_json
 from ..stats.glmm import fit_logistic_glmm
 from ..stats.meta import Settings, analyse_subgroups
 from .prisma_checks import check_flow, implied_duplicates
+from .provenance import provenance as build_provenance
 from .serialize import clean, subgroups_to_dict
 from ..stats.stata_compat import compat_section
 
@@ -233,3 +237,12 @@ def build_registry(inputs: Inputs, settings: Settings | None = None, provenance:
     # Labelled compatibility section (Stata metaprop conventions), read only by the audit.
     registry["compat"] = compat_section(records, registry["outcomes"])
     return clean(registry)
+
+
+def write_registry(target: Path, data_dir: Path, repo: Path, settings: Settings | None = None) -> dict[str, Any]:
+    """Load ``data_dir``, compute the registry with its provenance (``repo`` for the git commit) and write it
+    to ``target`` (atomically); return it."""
+    registry = build_registry(load_inputs(data_dir), settings,
+                              build_provenance([data_dir / name for name in DATA_FILES], repo))
+    write_json(target, registry)
+    return registry

@@ -27,15 +27,15 @@ from PIL import Image
 from scipy import stats
 
 from analysis import formatting
-from analysis.pipeline import runner as build
 from analysis.pipeline.runner import BuildContext, run_build
 from analysis.inputs.trials import DataError, load_inputs
+from analysis.pipeline import code_inputs
+from analysis.pipeline.plan import FIGURES
 from analysis.figures import style
 from analysis.figures.forest import draw_forest
 from analysis.figures.funnel_loo import draw_funnel_loo
 from analysis.figures.glmm_comparison import draw_glmm_comparison
 from analysis.figures.prisma_flow import draw_prisma
-from analysis.figures.catalog import FIGURES
 from analysis.results.registry import build_registry
 
 FIGURE_STEPS = [spec.step for spec in FIGURES]
@@ -369,7 +369,7 @@ def test_figures_rebuild_when_their_inputs_change_and_only_then(project_copy: Pa
     project = project_copy
     # Point the build's code hashes at a private copy of the package, so the test can edit "code".
     shutil.copytree(root / "analysis", project / "analysis", ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(build, "PACKAGE_DIR", project / "analysis")
+    monkeypatch.setattr(code_inputs, "PACKAGE_DIR", project / "analysis")
     figures = ["figure2", "figure3", "figure4"]
     steps = ["results", *figures]
 
