@@ -16,8 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
-#: The package whose sources are walked (a test may point it at a copy).
-PACKAGE_DIR = Path(__file__).resolve().parents[1]
+from ..results.provenance import PACKAGE_DIR  # the package whose sources are walked (a test may point it at a copy)
+
 #: The table of steps: its glue passes the context to every action, so every step reads it.
 PLAN_MODULE = f"{PACKAGE_DIR.name}.pipeline.plan"
 

@@ -29,7 +29,7 @@ def resolve(action: str) -> Callable[..., Any]:
     return getattr(importlib.import_module(module), function)
 
 
-def _key(ctx: BuildContext, step: Step) -> str:
+def step_key(ctx: BuildContext, step: Step) -> str:
     files = step.all_inputs(ctx)
     missing = [p for p in files if not p.exists()]
     if missing:
@@ -70,7 +70,7 @@ def run_build(ctx: BuildContext, *, force: bool = False, only: list[str] | None 
     for i, step in enumerate(selected, 1):
         prefix = f"[{i}/{len(selected)}] {step.description}"
         try:
-            key = _key(ctx, step)
+            key = step_key(ctx, step)
             current = manifest.get(step.name, {}).get("key") == key and all(p.exists() for p in step.outputs(ctx))
             if current and not force:
                 ctx.log(f"{prefix}: up to date")
@@ -96,4 +96,4 @@ def update_quietly(root: Path) -> None:
     run_build(BuildContext(root=root, log=lambda msg: None))
 
 
-__all__ = ["BuildContext", "Step", "STEPS", "resolve", "run_build", "update_quietly"]
+__all__ = ["BuildContext", "Step", "STEPS", "resolve", "run_build", "step_key", "update_quietly"]
