@@ -59,7 +59,7 @@ def imported_modules(name: str) -> set[str]:
     path = module_file(name)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
-    for node in _run_time_imports(_parse(path, path.stat().st_mtime_ns, path.stat().st_size)):
+    for node in _imports_in(path, path.stat().st_mtime_ns, path.stat().st_size):
         if isinstance(node, ast.Import):
             candidates = [alias.name for alias in node.names]
         else:
@@ -85,21 +85,23 @@ def _is_package_module(name: str) -> bool:
 
 
 @lru_cache(maxsize=None)
-def _parse(path: Path, mtime_ns: int, size: int) -> ast.Module:
-    """The syntax tree of ``path`` (cached until the file changes)."""
-    return ast.parse(path.read_bytes(), filename=str(path))
+def _imports_in(path: Path, mtime_ns: int, size: int) -> tuple[ast.Import | ast.ImportFrom, ...]:
+    """The import statements of ``path`` that run (cached until the file changes)."""
+    return tuple(_run_time_imports(ast.parse(path.read_bytes(), filename=str(path)).body))
 
 
-def _run_time_imports(tree: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
-    """Every import statement except those under ``if TYPE_CHECKING:`` (which never run)."""
-    for node in ast.iter_child_nodes(tree):
+def _run_time_imports(body: list[ast.stmt]) -> Iterator[ast.Import | ast.ImportFrom]:
+    """Every import statement in ``body`` and the blocks nested in it (functions, classes, if/try/with/for),
+    except those under ``if TYPE_CHECKING:``, which never run."""
+    for node in body:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             yield node
         elif isinstance(node, ast.If) and _is_type_checking(node.test):
-            for child in node.orelse:
-                yield from _run_time_imports(ast.Module(body=[child], type_ignores=[]))
+            yield from _run_time_imports(node.orelse)
         else:
-            yield from _run_time_imports(node)
+            for block in ("body", "orelse", "finalbody", "handlers", "cases"):
+                for child in getattr(node, block, None) or ():
+                    yield from _run_time_imports([child] if isinstance(child, ast.stmt) else child.body)
 
 
 def _is_type_checking(test: ast.expr) -> bool:
