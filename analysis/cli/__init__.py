@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Sequence
 
-from ..inputs.trials import DataError
+from ..inputs.errors import DataError
 from ..stats.tau2 import ConvergenceError
 from . import build, check, check_manuscript, diff, pool, snapshot
 from .options import EPILOG

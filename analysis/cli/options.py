@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..inputs.trials import DataError
+from ..inputs.errors import DataError
 
 #: Closing line of the top-level help and of ``pool --help``.
 EPILOG = "Defaults reproduce the seed paper: Freeman-Tukey transform, DerSimonian-Laird tau², Wald CI."

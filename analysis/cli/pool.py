@@ -31,7 +31,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..inputs.trials import load_proportions_csv
+    from ..inputs.proportions_csv import load_proportions_csv
     from .pool_report import glmm_report, pool_report, render_text
 
     table = load_proportions_csv(args.file, args.subgroup)

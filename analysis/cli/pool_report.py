@@ -8,7 +8,7 @@ from typing import Any
 from tabulate import tabulate
 
 from .. import formatting as fmt
-from ..inputs.trials import ProportionTable
+from ..inputs.proportions_csv import ProportionTable
 from ..stats.glmm import fit_logistic_glmm
 from ..stats.meta import Settings, analyse_proportions, analyse_subgroups
 from ..results.serialize import clean, meta_to_dict, subgroups_to_dict

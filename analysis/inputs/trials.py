@@ -1,4 +1,4 @@
-"""Load and validate the input files in ``data/``.
+"""``trials.csv``: its columns, and reading and validating it.
 
 Every problem is reported with the file, the line (as a text editor counts
 it), the row's ``study_id`` and the column, and all problems of a file are
@@ -11,20 +11,11 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
-import yaml
 
-
-class DataError(Exception):
-    """One or more problems in an input file; ``str()`` lists them all."""
-
-    def __init__(self, path: Path | str, problems: list[str]):
-        self.path = Path(path)
-        self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"{self.path}: {len(problems)} problem(s)\n{lines}")
+from .errors import DataError, require_file
 
 
 # ----------------------------------------------------------------------------- trials.csv schema
@@ -86,7 +77,7 @@ TRIAL_COLUMN_NAMES = [c.name for c in TRIAL_COLUMNS]
 STUDY_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
-def _parse(cell: str, col: Column) -> tuple[Any, str | None]:
+def parse_cell(cell: str, col: Column) -> tuple[Any, str | None]:
     """Parse one cell; return (value, error message or None). Blank -> None."""
     text = cell.strip()
     if text == "":
@@ -168,7 +159,7 @@ def _row_checks(row: dict[str, Any]) -> list[tuple[str, str]]:
 def load_trials(path: Path | str) -> pd.DataFrame:
     """Read and validate ``trials.csv``; return a typed DataFrame (blank cells -> None/NaN)."""
     path = Path(path)
-    _require_file(path)
+    require_file(path)
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=False)
     except pd.errors.EmptyDataError:
@@ -200,7 +191,7 @@ def load_trials(path: Path | str) -> pd.DataFrame:
         where = f"line {line} (study_id {sid})"
         row: dict[str, Any] = {}
         for col in TRIAL_COLUMNS:
-            value, err = _parse(cells[col.name], col)
+            value, err = parse_cell(cells[col.name], col)
             if err:
                 problems.append(f"{where}, column {col.name}: {err}")
             row[col.name] = value
@@ -221,204 +212,3 @@ def load_trials(path: Path | str) -> pd.DataFrame:
         elif col.kind == "float":
             frame[col.name] = frame[col.name].astype("Float64")
     return frame
-
-
-# ----------------------------------------------------------------------------- YAML files
-
-def _require_file(path: Path) -> None:
-    if not path.exists():
-        raise DataError(path, ["file not found"])
-    if not path.is_file():
-        raise DataError(path, ["not a file (is it a folder?)"])
-
-
-def _read_yaml(path: Path) -> Any:
-    _require_file(path)
-    try:
-        content = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise DataError(path, [f"{where}not valid YAML ({getattr(exc, 'problem', exc)})"]) from None
-    except ValueError as exc:  # e.g. a date such as 2019-13-01, rejected while YAML builds the value
-        raise DataError(path, [f"a value cannot be read: {exc} (dates are written YYYY-MM-DD)"]) from None
-    if content is None:
-        raise DataError(path, ["the file is empty"])
-    if not isinstance(content, dict):
-        raise DataError(path, ["expected a mapping of keys at the top level"])
-    return content
-
-
-def _get(mapping: dict[str, Any], dotted: str, problems: list[str], check: Callable[[Any], str | None]) -> Any:
-    node: Any = mapping
-    for part in dotted.split("."):
-        if not isinstance(node, dict) or part not in node:
-            problems.append(f"key {dotted}: missing")
-            return None
-        node = node[part]
-    err = check(node)
-    if err:
-        problems.append(f"key {dotted}: {err}")
-        return None
-    return node
-
-
-def _count_or_null(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        return f"expected a whole number or null, got {value!r}"
-    return None if value >= 0 else f"a count cannot be negative ({value})"
-
-
-PRISMA_COUNTS = [
-    "identification.databases", "identification.other_sources", "identification.duplicates_removed",
-    "screening.records_screened", "screening.records_excluded", "screening.reports_sought",
-    "screening.reports_not_retrieved", "eligibility.reports_assessed", "eligibility.reports_excluded",
-    "included.studies", "included.reports",
-]
-
-
-def load_prisma(path: Path | str) -> dict[str, Any]:
-    """Read ``prisma.yaml``: counts are whole numbers >= 0 or null (not reported)."""
-    path = Path(path)
-    content = _read_yaml(path)
-    problems: list[str] = []
-    for key in PRISMA_COUNTS:
-        _get(content, key, problems, _count_or_null)
-    reasons = _get(content, "eligibility.exclusion_reasons", problems,
-                   lambda v: None if isinstance(v, list) else "expected a list of {reason, n}")
-    for i, item in enumerate(reasons or []):
-        if not isinstance(item, dict) or not isinstance(item.get("reason"), str):
-            problems.append(f"key eligibility.exclusion_reasons[{i}]: needs a text 'reason'")
-            continue
-        err = _count_or_null(item.get("n"))
-        if err or item.get("n") is None:
-            problems.append(f"key eligibility.exclusion_reasons[{i}].n: {err or 'missing'}")
-    if problems:
-        raise DataError(path, problems)
-    return content
-
-
-def load_review(path: Path | str) -> dict[str, Any]:
-    """Read ``review.yaml`` (protocol, search and methods settings)."""
-    path = Path(path)
-    content = _read_yaml(path)
-    problems: list[str] = []
-    text = lambda v: None if isinstance(v, str) and v.strip() else "expected text"  # noqa: E731
-    for key in ("registration.registry", "registration.identifier", "registration.url", "original_software"):
-        _get(content, key, problems, text)
-    for key in ("search.start", "search.end"):
-        _get(content, key, problems, lambda v: None if hasattr(v, "year") else "expected a date YYYY-MM-DD")
-    for key in ("search.databases", "search.conferences"):
-        _get(content, key, problems, lambda v: None if isinstance(v, list) and v else "expected a non-empty list")
-    _get(content, "eligibility.min_patients_per_cohort", problems, _count_or_null)
-    _get(content, "confidence_level", problems,
-         lambda v: None if isinstance(v, float) and 0 < v < 1 else "expected a number between 0 and 1")
-    low = _get(content, "heterogeneity_thresholds.low", problems,
-               lambda v: None if isinstance(v, (int, float)) and 0 <= v <= 100 else "expected a percentage")
-    mod = _get(content, "heterogeneity_thresholds.moderate", problems,
-               lambda v: None if isinstance(v, (int, float)) and 0 <= v <= 100 else "expected a percentage")
-    if low is not None and mod is not None and low >= mod:
-        problems.append("key heterogeneity_thresholds: 'low' must be below 'moderate'")
-    if problems:
-        raise DataError(path, problems)
-    return content
-
-
-BIB_KEY = re.compile(r"^\s*@\w+\s*\{\s*([^,\s]+)\s*,", re.MULTILINE)
-
-
-def bibliography_keys(path: Path | str) -> list[str]:
-    """Citation keys defined in a BibTeX file."""
-    path = Path(path)
-    _require_file(path)
-    return BIB_KEY.findall(path.read_text(encoding="utf-8"))
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """Everything the build reads from ``data/``, validated."""
-
-    trials: pd.DataFrame
-    prisma: dict[str, Any]
-    review: dict[str, Any]
-    bibliography_keys: list[str]
-
-
-def load_inputs(data_dir: Path | str) -> Inputs:
-    """Load and cross-check all inputs (e.g. each trial's reference key is in the bibliography)."""
-    data_dir = Path(data_dir)
-    trials = load_trials(data_dir / "trials.csv")
-    prisma = load_prisma(data_dir / "prisma.yaml")
-    review = load_review(data_dir / "review.yaml")
-    keys = bibliography_keys(data_dir / "references.bib")
-    missing = [(i + 2, sid, key) for i, (sid, key) in enumerate(zip(trials["study_id"], trials["reference_key"]))
-               if key not in keys]
-    if missing:
-        raise DataError(data_dir / "trials.csv", [
-            f"line {line} (study_id {sid}), column reference_key: {key!r} is not in references.bib"
-            for line, sid, key in missing])
-    return Inputs(trials, prisma, review, keys)
-
-
-# ----------------------------------------------------------------------------- generic study,events,total CSV
-
-@dataclass(frozen=True)
-class ProportionTable:
-    studies: list[str]
-    events: list[int]
-    totals: list[int]
-    subgroups: list[str] | None
-
-
-def load_proportions_csv(path: Path | str, subgroup_column: str | None = None) -> ProportionTable:
-    """Read a ``study,events,total[,subgroup]`` CSV for the ``pool`` command, validating every cell."""
-    path = Path(path)
-    _require_file(path)
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except pd.errors.EmptyDataError:
-        raise DataError(path, ["the file is empty (no header row)"]) from None
-    except pd.errors.ParserError as exc:
-        raise DataError(path, [f"not a well-formed CSV file: {exc}"]) from None
-    raw.columns = [c.strip() for c in raw.columns]
-    required = ["study", "events", "total"] + ([subgroup_column] if subgroup_column else [])
-    missing = [c for c in required if c not in raw.columns]
-    if missing:
-        raise DataError(path, [f"missing required column(s): {', '.join(missing)} "
-                               f"(found: {', '.join(raw.columns) or 'none'})"])
-    if raw.empty:
-        raise DataError(path, ["the file has a header but no data rows"])
-    problems: list[str] = []
-    studies, events, totals, groups = [], [], [], []
-    seen: dict[str, int] = {}
-    count = Column("count", "int", True, minimum=0)
-    for i, cells in enumerate(raw.to_dict("records")):
-        line = i + 2
-        name = cells["study"].strip()
-        where = f"line {line} (study {name or '?'})"
-        if not name:
-            problems.append(f"line {line}, column study: is required but empty")
-        elif name in seen:
-            problems.append(f"{where}, column study: duplicate of line {seen[name]}")
-        seen.setdefault(name, line)
-        x, err_x = _parse(cells["events"], count)
-        n, err_n = _parse(cells["total"], Column("total", "int", True, minimum=1))
-        if err_x:
-            problems.append(f"{where}, column events: {err_x}")
-        if err_n:
-            problems.append(f"{where}, column total: {err_n}")
-        if x is not None and n is not None and x > n:
-            problems.append(f"{where}, column events: {x} events exceed total = {n}")
-        if subgroup_column:
-            g = cells[subgroup_column].strip()
-            if not g:
-                problems.append(f"{where}, column {subgroup_column}: is required but empty")
-            groups.append(g)
-        studies.append(name)
-        events.append(x)
-        totals.append(n)
-    if problems:
-        raise DataError(path, problems)
-    return ProportionTable(studies, events, totals, groups if subgroup_column else None)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..figures.outputs import output_paths
-from ..inputs.trials import DataError
+from ..inputs.errors import DataError
 from ..io import sha256_file
 from ..manuscript.citation_style import style_digest
 from ..manuscript.outputs import STYLE, style_target, table_paths, template_files, text_file_paths

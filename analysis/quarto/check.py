@@ -41,7 +41,8 @@ from typing import Any, Iterator
 
 import yaml
 
-from ..inputs.trials import DataError, bibliography_keys
+from ..inputs.bibliography import bibliography_keys
+from ..inputs.errors import DataError
 
 #: Cross-reference types Quarto knows (https://quarto.org/docs/authoring/cross-references.html).
 CROSSREF_PREFIXES = ("fig", "tbl", "sec", "eq", "lst", "thm", "lem", "cor", "prp", "cnj", "def", "exm", "exr")

@@ -63,7 +63,7 @@ def load_view(folder: Path, label: str) -> BuildView:
     folder = Path(folder)
     results_path = folder / "build" / "results.json"
     if not results_path.exists():
-        from ..inputs.trials import DataError
+        from ..inputs.errors import DataError
         raise DataError(results_path, ["not found: nothing to compare (run `make build`, or check the snapshot name)"])
     abstract_path = folder / "build" / "abstract.yml"
     abstract = flatten_variables(yaml.safe_load(abstract_path.read_text(encoding="utf-8")) or {}) \

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .article_text import article_text
-from ..inputs.trials import DataError
+from ..inputs.errors import DataError
 from ..io import read_json, sha256_file, write_json, write_text
 from ..results.output_provenance import provenance_metadata
 from ..quarto.rendered import rendered_articles

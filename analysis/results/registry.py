@@ -18,7 +18,8 @@ import pandas as pd
 
 from .. import formatting as fmt
 from ..inputs import DATA_FILES
-from ..inputs.trials import POPULATIONS, PUBLICATION_TYPES, TTE_OUTCOMES, Inputs, load_inputs
+from ..inputs.load import Inputs, load_inputs
+from ..inputs.trials import POPULATIONS, PUBLICATION_TYPES, TTE_OUTCOMES
 from ..io import write_json
 from ..stats.glmm import fit_logistic_glmm
 from ..stats.meta import Settings, analyse_subgroups

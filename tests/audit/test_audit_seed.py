@@ -12,7 +12,7 @@ from analysis.audit import run_audit
 from analysis.audit.context import AuditContext
 from analysis.audit.model import MATCH, MISMATCH, exit_code
 from analysis.audit.source import load_source
-from analysis.inputs.trials import load_inputs
+from analysis.inputs.load import load_inputs
 from analysis.results.registry import build_registry
 
 from ..conftest import ROOT

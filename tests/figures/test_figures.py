@@ -28,7 +28,8 @@ from scipy import stats
 
 from analysis import formatting
 from analysis.pipeline.runner import BuildContext, run_build
-from analysis.inputs.trials import DataError, load_inputs
+from analysis.inputs.errors import DataError
+from analysis.inputs.load import load_inputs
 from analysis.pipeline import code_inputs
 from analysis.pipeline.plan import FIGURES
 from analysis.figures import style

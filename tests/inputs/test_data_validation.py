@@ -10,7 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from analysis.inputs.trials import DataError, load_inputs, load_prisma, load_proportions_csv, load_review, load_trials
+from analysis.inputs.errors import DataError
+from analysis.inputs.load import load_inputs
+from analysis.inputs.proportions_csv import load_proportions_csv
+from analysis.inputs.trials import load_trials
+from analysis.inputs.yaml_files import load_prisma, load_review
 
 from ..conftest import ROOT
 

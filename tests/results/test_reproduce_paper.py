@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.inputs.trials import load_inputs
+from analysis.inputs.load import load_inputs
 from analysis.results.registry import build_registry
 
 from ..conftest import ROOT

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from analysis.inputs.trials import load_inputs
+from analysis.inputs.load import load_inputs
 from analysis.results.registry import build_registry
 
 from ..conftest import ROOT

@@ -81,7 +81,7 @@ def test_metaprop_blanks_heterogeneity_for_three_or_fewer_studies(k, shown):
 
 def test_seed_egger_reproduces_paper_only_with_mixed_scale_all_cohorts(root):
     """Paper: Egger P = 0.602 (ORR) and 0.558 (CR). Only all cohorts on the mixed scale give both."""
-    from analysis.inputs.trials import load_inputs
+    from analysis.inputs.load import load_inputs
     from analysis.results.registry import build_registry
 
     trials = build_registry(load_inputs(root / "data"))["trials"]
