@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 
-from .. import formatting as fmt
 from ..inputs import DATA_FILES
 from ..inputs.load import Inputs, load_inputs
 from ..inputs.trials import POPULATIONS, PUBLICATION_TYPES, TTE_OUTCOMES
@@ -59,6 +58,22 @@ def study_label(row: pd.Series) -> str:
     return f"{row['first_author']} {row['year']}"
 
 
+def distinct_labels(labels: Sequence[str]) -> list[str]:
+    """Append a, b, ... to labels that occur more than once, in order ('Hutchings 2023a', 'Hutchings 2023b')."""
+    counts: dict[str, int] = {}
+    for label in labels:
+        counts[label] = counts.get(label, 0) + 1
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        if counts[label] == 1:
+            out.append(label)
+            continue
+        seen[label] = seen.get(label, 0) + 1
+        out.append(f"{label}{chr(ord('a') + seen[label] - 1)}")
+    return out
+
+
 def _none(value: Any) -> Any:
     return None if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) else value
 
@@ -67,7 +82,7 @@ def _trial_records(trials: pd.DataFrame) -> list[dict[str, Any]]:
     """One record per cohort. ``label`` ('Hutchings 2023a') tells trials apart: two trials (NCT ids) with the
     same first author and year get letters a, b in file order; cohorts of one trial share their label."""
     first_rows = trials.drop_duplicates("nct_id")
-    labels = dict(zip(first_rows["nct_id"], fmt.distinct_labels([study_label(r) for _, r in first_rows.iterrows()])))
+    labels = dict(zip(first_rows["nct_id"], distinct_labels([study_label(r) for _, r in first_rows.iterrows()])))
     records = []
     for _, row in trials.iterrows():
         rec = {k: _none(v) for k, v in row.items()}

@@ -37,7 +37,7 @@ from analysis.figures.forest import draw_forest
 from analysis.figures.funnel_loo import draw_funnel_loo
 from analysis.figures.glmm_comparison import draw_glmm_comparison
 from analysis.figures.prisma_flow import draw_prisma
-from analysis.results.registry import build_registry
+from analysis.results.registry import build_registry, distinct_labels
 
 FIGURE_STEPS = [spec.step for spec in FIGURES]
 STEMS = {spec.step: spec.stem for spec in FIGURES}
@@ -421,7 +421,7 @@ def test_an_added_study_appears_and_moves_the_diamonds(project_copy: Path, built
 # ----------------------------------------------------------------------------- formatting helpers added for figures
 
 def test_figure_formatting_helpers() -> None:
-    assert formatting.distinct_labels(["Hutchings 2023", "Chong 2025", "Hutchings 2023"]) == [
+    assert distinct_labels(["Hutchings 2023", "Chong 2025", "Hutchings 2023"]) == [
         "Hutchings 2023a", "Chong 2025", "Hutchings 2023b"]
     assert formatting.n_equals(None) == "(n = not reported)" and formatting.n_equals(413) == "(n = 413)"
     assert formatting.tau_squared(0.0) == "0"
