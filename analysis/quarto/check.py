@@ -35,21 +35,15 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
 
-import yaml
+from .project import Problem, Project, load_project, lookup, resolve_target
+from .sources import (ATTRIBUTE_ID, CELL_LABEL, CITATION, CROSSREF, CROSSREF_PREFIXES, IMAGE, INLINE_CODE,
+                      JINJA_VARIABLE, SHORTCODE, URL, Line, collect, prose_only, template_lines)
 
-from ..inputs.bibliography import bibliography_keys
-from ..inputs.errors import DataError
-
-#: Cross-reference types Quarto knows (https://quarto.org/docs/authoring/cross-references.html).
-CROSSREF_PREFIXES = ("fig", "tbl", "sec", "eq", "lst", "thm", "lem", "cor", "prp", "cnj", "def", "exm", "exr")
 #: Types whose labels and references this check enforces.
 CHECKED_PREFIXES = ("fig", "tbl")
 VALID_LABEL = re.compile(r"^(fig|tbl)-[a-z0-9]+(?:-[a-z0-9]+)*$")
-
 #: Digits allowed in hand-written prose, each with the reason it is not a result. Keep this list short.
 DIGIT_ALLOW_LIST: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bCD\d+"), "cluster-of-differentiation antigen names (CD3, CD19, CD20×CD3)"),
@@ -57,320 +51,13 @@ DIGIT_ALLOW_LIST: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bPRISMA 2020\b"), "name of the reporting guideline"),
     (re.compile(r"\bZUMA-1\b"), "name of a trial"),
 ]
-
-#: Pandoc's default-image-extension as Quarto sets it when a format does not: png, but pdf for LaTeX PDF
-#: (https://quarto.org/docs/authoring/figures.html#multiformat-figures) and svg for Typst (its default
-#: fig-format; quarto-cli issue 13116 shows Quarto passing `default-image-extension: svg` to Pandoc).
-DEFAULT_IMAGE_EXTENSIONS = {"pdf": "pdf", "latex": "pdf", "beamer": "pdf", "typst": "svg"}
-FALLBACK_IMAGE_EXTENSION = "png"
 #: A variable value that is a bare count (no noun), and a following word that looks like a plural noun.
 BARE_COUNT = re.compile(r"(?:\d+|no|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)",
                         re.IGNORECASE)
 PLURAL_AFTER = re.compile(r"\s+(?P<word>[A-Za-z][A-Za-z-]*[^su\Wi]s)\b")
 NOT_PLURAL_NOUNS = {"was", "has", "does", "this", "thus", "its", "always", "whereas", "perhaps", "across"}
-JINJA_VARIABLE = re.compile(r"\{\{\s*(?P<name>[A-Za-z_][\w.]*)\s*\}\}")
-SHORTCODE = re.compile(r"\{\{<\s*(?P<name>[\w-]+)(?P<args>.*?)>\}\}")
-FENCE = re.compile(r"^\s*(```+|~~~+)")
-ATTRIBUTE_ID = re.compile(r"\{#(?P<id>[^\s}]+)[^}]*\}")
-CELL_LABEL = re.compile(r"^\s*#\|\s*label:\s*(?P<id>\S+)")
-CROSSREF = re.compile(r"(?<![\w@.])-?@(?P<id>(?:%s)-[\w-]*\w)" % "|".join(p.capitalize() + "|" + p
-                                                                      for p in CROSSREF_PREFIXES))
-# Pandoc citation keys: start with a letter, digit or _, may contain internal :.#$%&-+?<>~/ (not at the end).
-CITATION = re.compile(r"(?<![\w.@])-?@(?:\{(?P<braced>[^}]+)\}|(?P<key>[\w](?:[\w:.#$%&+?<>~/-]*[\w])?))")
-IMAGE = re.compile(r"!\[[^\]]*\]\((?P<path>[^)\s]+)(?:\s+\"[^\"]*\")?\)")
-URL = re.compile(r"<?https?://[^\s>)]+>?")
-INLINE_CODE = re.compile(r"`[^`]*`")
-LINK_TARGET = re.compile(r"\]\([^)]*\)")
-BRACED_ATTRIBUTES = re.compile(r"\{[^{}]*\}")
-JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}")
 DIGIT = re.compile(r"[0-9]+")
 
-
-@dataclass(frozen=True)
-class Problem:
-    path: Path
-    line: int
-    column: int
-    message: str
-
-    def render(self, root: Path) -> str:
-        try:
-            shown = self.path.relative_to(root)
-        except ValueError:
-            shown = self.path
-        return f"{shown}:{self.line}:{self.column}: {self.message}"
-
-
-@dataclass(frozen=True)
-class Line:
-    """One line of a source, with what the rules need to know about it."""
-
-    path: Path
-    number: int
-    text: str
-    in_code: bool  # inside a fenced code block
-    in_comment: bool  # inside an HTML comment
-    hand_written: bool  # prose a person types (the digit rule applies)
-
-
-@dataclass
-class Project:
-    root: Path
-    article: Path
-    config: dict[str, Any]
-    variables: dict[str, Any] | None
-    metadata: dict[str, Any]
-    bibliography: set[str]
-    problems: list[Problem] = field(default_factory=list)
-    #: output format -> the extension Pandoc adds to an image path that has none
-    image_extensions: dict[str, str] = field(default_factory=lambda: {"html": FALLBACK_IMAGE_EXTENSION})
-
-    def error(self, path: Path, line: int, column: int, message: str) -> None:
-        self.problems.append(Problem(path, line, column, message))
-
-
-# ----------------------------------------------------------------------------- reading
-
-def read_yaml(path: Path, project_problems: list[Problem]) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        project_problems.append(Problem(path, line, col, f"not valid YAML ({getattr(exc, 'problem', exc)})"))
-        return None
-
-
-def split_front_matter(text: str) -> tuple[str, int]:
-    """Return (front matter YAML, number of lines it spans including the fences); ('', 0) if none."""
-    lines = text.split("\n")
-    if not lines or lines[0].strip() != "---":
-        return "", 0
-    for i in range(1, len(lines)):
-        if lines[i].strip() in ("---", "..."):
-            return "\n".join(lines[1:i]), i + 1
-    return "", 0
-
-
-def iter_lines(path: Path, text: str, hand_written: bool, skip: int = 0) -> Iterator[Line]:
-    """Lines after the first ``skip`` ones, marked as code / comment."""
-    fence: str | None = None
-    in_comment = False
-    for i, raw in enumerate(text.split("\n")):
-        if i < skip:
-            continue
-        m = FENCE.match(raw)
-        if fence is None and m:
-            fence = m.group(1)[0] * 3
-            yield Line(path, i + 1, raw, True, False, hand_written)
-            continue
-        if fence is not None:
-            yield Line(path, i + 1, raw, True, False, hand_written)
-            if raw.strip().startswith(fence) and raw.strip().strip(fence[0]) == "":
-                fence = None
-            continue
-        starts = "<!--" in raw and not in_comment
-        comment_here = in_comment or starts
-        yield Line(path, i + 1, raw, False, comment_here, hand_written)
-        if starts and "-->" not in raw.split("<!--", 1)[1]:
-            in_comment = True
-        elif in_comment and "-->" in raw:
-            in_comment = False
-
-
-def lookup(tree: Any, dotted: str) -> tuple[bool, Any]:
-    """Find ``a.b.c`` (list items by index) in nested dicts/lists."""
-    node = tree
-    for part in dotted.split("."):
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return False, None
-    return True, node
-
-
-def merge_metadata(*layers: dict[str, Any]) -> dict[str, Any]:
-    """Later layers win for scalars; mappings merge (as Quarto merges project and document metadata)."""
-    out: dict[str, Any] = {}
-    for layer in layers:
-        for key, value in (layer or {}).items():
-            if isinstance(value, dict) and isinstance(out.get(key), dict):
-                out[key] = merge_metadata(out[key], value)
-            else:
-                out[key] = value
-    return out
-
-
-def resolve_target(project: Project, target: str) -> Path:
-    """``/x`` is relative to the project root; anything else to the article's folder (Quarto's rule)."""
-    return project.root / target.lstrip("/") if target.startswith("/") else project.article.parent / target
-
-
-# ----------------------------------------------------------------------------- loading the project
-
-def load_project(root: Path) -> Project:
-    root = root.resolve()
-    problems: list[Problem] = []
-    config_path = root / "_quarto.yml"
-    if not config_path.exists():
-        raise FileNotFoundError(f"{config_path}: not found (run from the project folder or pass --root)")
-    config = read_yaml(config_path, problems) or {}
-    article_name = (config.get("manuscript") or {}).get("article", "index.qmd")
-    article = root / article_name
-    if not article.exists():
-        raise FileNotFoundError(f"{config_path}: manuscript.article {article_name!r} does not exist")
-
-    variables_path = root / "_variables.yml"
-    variables = None
-    if variables_path.exists():
-        variables = read_yaml(variables_path, problems) or {}
-    else:
-        problems.append(Problem(variables_path, 1, 1, "not found: run `python -m analysis build` first"))
-
-    layers: list[dict[str, Any]] = [{k: v for k, v in config.items() if k not in ("project", "manuscript")}]
-    for entry in config.get("metadata-files") or []:
-        path = root / entry
-        if not path.exists():
-            problems.append(Problem(config_path, 1, 1, f"metadata-files entry {entry!r} does not exist "
-                                    "(Quarto would skip it silently): run `python -m analysis build`"))
-            continue
-        content = read_yaml(path, problems) or {}
-        layers.append(content)
-        for key_path, value in _strings(content):
-            if "{{<" in value:
-                problems.append(Problem(path, 1, 1, f"{key_path} contains a shortcode; metadata files must hold "
-                                        "formatted text (shortcodes leak into the HTML <meta> tags)"))
-    front, _ = split_front_matter(article.read_text(encoding="utf-8"))
-    try:
-        front_data = yaml.safe_load(front) if front.strip() else {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line, col = (mark.line + 2, mark.column + 1) if mark else (1, 1)  # +1 for the opening '---'
-        problems.append(Problem(article, line, col, f"front matter is not valid YAML "
-                                f"({getattr(exc, 'problem', exc)})"))
-        front_data = {}
-    layers.append(front_data if isinstance(front_data, dict) else {})
-    metadata = merge_metadata(*layers)
-
-    bib_entries = metadata.get("bibliography") or []
-    bib_files = [bib_entries] if isinstance(bib_entries, str) else list(bib_entries)
-    keys: set[str] = set()
-    for bib in bib_files:
-        path = root / bib if (root / bib).exists() else article.parent / bib
-        try:
-            keys.update(bibliography_keys(path))
-        except DataError as exc:
-            problems.append(Problem(path, 1, 1, f"bibliography: {'; '.join(exc.problems)}"))
-    csl = metadata.get("csl")
-    if isinstance(csl, str) and not (root / csl).exists() and not (article.parent / csl).exists():
-        problems.append(Problem(config_path, 1, 1, f"csl file {csl!r} does not exist: run `python -m analysis build`"))
-    profiles = [read_yaml(p, problems) or {} for p in sorted(root.glob("_quarto-*.yml"))]
-    extensions = image_extensions([config, *profiles, front_data if isinstance(front_data, dict) else {}],
-                                  metadata.get("default-image-extension"))
-    return Project(root, article, config, variables, metadata, keys, problems, extensions)
-
-
-def base_format(name: str) -> str:
-    """'pdf+simple' -> 'pdf'; 'acm-pdf' -> 'pdf' (journal formats end with their base format)."""
-    return name.split("+", 1)[0].rsplit("-", 1)[-1]
-
-
-def image_extensions(layers: list[dict[str, Any]], top_level: Any = None) -> dict[str, str]:
-    """Format name -> default image extension, over every ``format:`` in ``layers`` (project file, profiles,
-    front matter; a format set to false is skipped). Without any format Quarto renders HTML."""
-    formats: dict[str, dict[str, Any]] = {}
-    for layer in layers:
-        declared = layer.get("format") if isinstance(layer, dict) else None
-        if isinstance(declared, str):
-            declared = {declared: "default"}
-        for name, options in (declared or {}).items() if isinstance(declared, dict) else ():
-            if options is False:
-                continue
-            formats.setdefault(str(name), {}).update(options if isinstance(options, dict) else {})
-    if not formats:
-        formats = {"html": {}}
-    out = {}
-    for name, options in formats.items():
-        default = top_level if top_level is not None else DEFAULT_IMAGE_EXTENSIONS.get(base_format(name),
-                                                                                        FALLBACK_IMAGE_EXTENSION)
-        out[name] = str(options.get("default-image-extension", default)).lstrip(".")
-    return out
-
-
-def _strings(tree: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    if isinstance(tree, dict):
-        for k, v in tree.items():
-            yield from _strings(v, f"{path}.{k}" if path else str(k))
-    elif isinstance(tree, list):
-        for i, v in enumerate(tree):
-            yield from _strings(v, f"{path}.{i}")
-    elif isinstance(tree, str):
-        yield path, tree
-
-
-# ----------------------------------------------------------------------------- collecting sources
-
-@dataclass
-class Collected:
-    lines: list[Line] = field(default_factory=list)
-    files: list[Path] = field(default_factory=list)
-
-
-def collect(project: Project) -> Collected:
-    """The article and, recursively, everything it includes (generated files are not hand-written)."""
-    out = Collected()
-    _collect_file(project, project.article, out, seen=set())
-    for template in sorted((project.root / "manuscript" / "_templates").glob("*.j2")):
-        out.files.append(template)
-    return out
-
-
-def _is_hand_written(project: Project, path: Path) -> bool:
-    try:
-        rel = path.resolve().relative_to(project.root)
-    except ValueError:
-        return False
-    return rel.parts[:1] != ("build",)
-
-
-def _collect_file(project: Project, path: Path, out: Collected, seen: set[Path]) -> None:
-    resolved = path.resolve()
-    if resolved in seen:
-        project.error(path, 1, 1, "included more than once or recursively")
-        return
-    seen.add(resolved)
-    out.files.append(path)
-    text = path.read_text(encoding="utf-8")
-    _, skip = split_front_matter(text) if path == project.article else ("", 0)
-    lines = list(iter_lines(path, text, _is_hand_written(project, path), skip))
-    for idx, line in enumerate(lines):
-        out.lines.append(line)
-        if line.in_code:
-            continue
-        for m in SHORTCODE.finditer(line.text):
-            if m.group("name") != "include":
-                continue
-            target = m.group("args").strip()
-            col = m.start() + 1
-            if line.text.strip() != m.group(0):
-                project.error(path, line.number, col, "an include shortcode must stand alone on its line")
-            before = lines[idx - 1].text.strip() if idx > 0 else ""
-            after = lines[idx + 1].text.strip() if idx + 1 < len(lines) else ""
-            if before or after:
-                project.error(path, line.number, col, "an include shortcode needs an empty line before and after it")
-            resolved_target = resolve_target(project, target)
-            if not target:
-                project.error(path, line.number, col, "include shortcode without a file")
-            elif not resolved_target.is_file():
-                project.error(path, line.number, col, f"include target {target} does not exist "
-                              f"(looked for {resolved_target}); run `python -m analysis build`?")
-            else:
-                _collect_file(project, resolved_target, out, seen)
-
-
-# ----------------------------------------------------------------------------- rules
 
 def check_shortcodes(project: Project, lines: list[Line]) -> None:
     for line in lines:
@@ -555,17 +242,6 @@ def check_counts(project: Project, lines: list[Line], template: bool = False) ->
                               "that carries its noun")
 
 
-def prose_only(text: str, template: bool = False) -> str:
-    """Blank out everything in a line that is not prose: shortcodes, code, URLs, link targets, attributes,
-    citations and cross-references (same length, so columns stay right)."""
-    blank = lambda m: " " * len(m.group(0))  # noqa: E731
-    if template:
-        text = JINJA.sub(blank, text)
-    for pattern in (SHORTCODE, INLINE_CODE, URL, LINK_TARGET, BRACED_ATTRIBUTES, CROSSREF, CITATION):
-        text = pattern.sub(blank, text)
-    return text
-
-
 def check_digits(project: Project, lines: list[Line], template: bool = False) -> None:
     for line in lines:
         if line.in_code or line.in_comment or not line.hand_written:
@@ -577,13 +253,6 @@ def check_digits(project: Project, lines: list[Line], template: bool = False) ->
             project.error(line.path, line.number, m.start() + 1,
                           f"number {m.group(0)!r} typed into the prose; take it from _variables.yml "
                           "({{< var ... >}}) or a generated include")
-
-
-def template_lines(path: Path) -> list[Line]:
-    """A jinja2 template's lines; its {# comments #} (possibly multi-line) are blanked out."""
-    text = re.sub(r"\{#.*?#\}", lambda m: re.sub(r"[^\n]", " ", m.group(0)), path.read_text(encoding="utf-8"),
-                  flags=re.S)
-    return [Line(path, i + 1, raw, False, False, True) for i, raw in enumerate(text.split("\n"))]
 
 
 def check_project(root: Path) -> tuple[Project, list[Problem]]:

@@ -15,7 +15,8 @@ from typing import Any
 
 import yaml
 
-from ..audit.manuscript import VAR_SHORTCODE, html_text, load_variables, normalise
+from ..quarto.rendered import html_text, normalise
+from ..quarto.variables import VAR_SHORTCODE, load_variables
 from ..quarto.rendered import rendered_article
 
 INCLUDE_SHORTCODE = re.compile(r"\{\{<\s*include\s+([^\s>]+)\s*>\}\}")

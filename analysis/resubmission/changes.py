@@ -16,13 +16,7 @@ from typing import Any
 
 import yaml
 
-from ..audit.manuscript import (
-    VarUse,
-    flatten_variables,
-    load_variables,
-    manuscript_sources,
-    variable_uses,
-)
+from ..quarto.variables import VarUse, flatten_variables, load_variables, manuscript_sources, variable_uses
 from ..results.paths import flatten
 from ..io import read_json, sha256_file
 from ..results.output_provenance import provenance_metadata
