@@ -22,10 +22,10 @@ from ..inputs.trials import POPULATIONS, PUBLICATION_TYPES, TTE_OUTCOMES
 from ..io import write_json
 from ..stats.glmm import fit_logistic_glmm
 from ..stats.meta import Settings, analyse_subgroups
+from .compat import compat_section
 from .prisma_checks import check_flow, implied_duplicates
 from .provenance import provenance as build_provenance
 from .serialize import clean, subgroups_to_dict
-from ..stats.stata_compat import compat_section
 
 SCHEMA_VERSION = 1
 

@@ -11,9 +11,10 @@ import math
 
 import pytest
 
-from analysis.stats.stata_compat import (consistent_egger, egger_variants, metafor_scale_mixed_egger,
-                                   metaprop_heterogeneity_display, metaprop_saved_variables,
-                                   metaprop_shows_heterogeneity, mixed_scale_egger, stata_freeman_tukey)
+from analysis.results.compat import egger_variants
+from analysis.stats.stata_compat import (consistent_egger, metafor_scale_mixed_egger, metaprop_heterogeneity_display,
+                                         metaprop_saved_variables, metaprop_shows_heterogeneity, mixed_scale_egger,
+                                         stata_freeman_tukey)
 
 
 def _hand_egger(y: list[float], se: list[float]) -> tuple[float, float]:
