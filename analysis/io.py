@@ -9,7 +9,10 @@ import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
+
+#: The folder that holds the package: names of files outside the project are taken relative to it.
+_PACKAGE_PARENT = Path(__file__).resolve().parents[1]
 
 
 @contextmanager
@@ -54,3 +57,25 @@ def read_json(path: Path | str) -> Any:
 
 def sha256_file(path: Path | str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def sha256_files(paths: Iterable[Path], root: Path | None = None) -> str:
+    """One hash over several files, including their (relative) names, in sorted order."""
+    digest = hashlib.sha256()
+    for name, path in sorted((display_name(p, root), p) for p in paths):
+        digest.update(name.encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def display_name(path: Path, root: Path | None = None) -> str:
+    """A name independent of where the project lives: relative to ``root`` or to the package's parent folder."""
+    for base in (root, _PACKAGE_PARENT):
+        if base is not None:
+            try:
+                return path.resolve().relative_to(base.resolve()).as_posix()
+            except ValueError:
+                continue
+    return path.name

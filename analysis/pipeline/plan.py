@@ -21,11 +21,10 @@ from typing import Any, Callable
 
 from ..figures.outputs import output_paths
 from ..inputs.errors import DataError
-from ..io import sha256_file
+from ..io import display_name, sha256_file
 from ..manuscript.citation_style import style_digest
 from ..manuscript.outputs import STYLE, style_target, table_paths, template_files, text_file_paths
 from ..results.output_provenance import manifest_path, output_files
-from .code_inputs import PACKAGE_DIR
 from .step import BuildContext, Step
 
 # ----------------------------------------------------------------------------- results
@@ -88,21 +87,12 @@ def figure_stem(ctx: BuildContext, spec: FigureSpec) -> Path:
     return ctx.build_dir / FIGURES_DIR / spec.stem
 
 
-def _relative(path: Path, root: Path) -> str:
-    for base in (root, PACKAGE_DIR.parent):
-        try:
-            return path.resolve().relative_to(base.resolve()).as_posix()
-        except ValueError:
-            continue
-    return path.name
-
-
 def _draw_figure(ctx: BuildContext, spec: FigureSpec, draw: Callable[..., Any], inputs: list[Path]) -> None:
     from ..figures import style  # matplotlib, only when a figure is drawn; every figure module imports it
 
     registry = ctx.registry
     record = style.FigureRecord(name=spec.stem, title=spec.title,
-                                inputs={_relative(p, ctx.root): sha256_file(p) for p in inputs},
+                                inputs={display_name(p, ctx.root): sha256_file(p) for p in inputs},
                                 provenance=registry.get("provenance") or {})
     with style.figure_style():
         fig, _ = draw(registry, **spec.kwargs)

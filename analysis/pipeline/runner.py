@@ -17,8 +17,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from ..io import read_json, write_json
-from ..results.provenance import sha256_files
+from ..io import read_json, sha256_files, write_json
 from .plan import STEPS
 from .step import BuildContext, Step
 

@@ -2,38 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import platform
 import subprocess
 from pathlib import Path
-from typing import Iterable
 
 from .. import __version__
-from ..io import sha256_file
+from ..io import sha256_file, sha256_files
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
-
-
-def sha256_files(paths: Iterable[Path], root: Path | None = None) -> str:
-    """One hash over several files, including their (relative) names, in sorted order."""
-    digest = hashlib.sha256()
-    for name, path in sorted((_display_name(p, root), p) for p in paths):
-        digest.update(name.encode())
-        digest.update(b"\0")
-        digest.update(path.read_bytes())
-        digest.update(b"\0")
-    return digest.hexdigest()
-
-
-def _display_name(path: Path, root: Path | None) -> str:
-    """A name independent of where the project lives: relative to the root or to the package's parent."""
-    for base in (root, PACKAGE_DIR.parent):
-        if base is not None:
-            try:
-                return str(path.resolve().relative_to(base.resolve()))
-            except ValueError:
-                continue
-    return path.name
 
 
 def code_files() -> list[Path]:
