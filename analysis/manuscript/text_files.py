@@ -1,4 +1,4 @@
-"""The manuscript's generated text files, from the variables of :mod:`analysis.manuscript_vars`.
+"""The manuscript's generated text files, from the variables of :mod:`analysis.manuscript.variables`.
 
 Writes (atomically)
 

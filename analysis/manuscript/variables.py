@@ -2,7 +2,7 @@
 
 Every number in the article, and every phrase whose wording depends on a
 number, is a variable built here from the results registry
-(``build/results.json``). :mod:`analysis.manuscript_text` writes them to
+(``build/results.json``). :mod:`analysis.manuscript.text_files` writes them to
 ``_variables.yml`` for Quarto's ``{{< var group.key >}}``
 (https://quarto.org/docs/authoring/variables.html) and fills the jinja2
 templates under ``manuscript/_templates`` with them. Numbers are formatted by
@@ -349,7 +349,7 @@ def methods_vars(registry: dict[str, Any]) -> dict[str, str]:
     }
 
 
-#: How a broken step of the PRISMA flow reads in the text (keys: analysis.prisma check names).
+#: How a broken step of the PRISMA flow reads in the text (keys: analysis.results.prisma_checks check names).
 PRISMA_MISMATCH_TEXT = {
     "identification": "records identified minus duplicates gives {expected}, but {reported} records are reported "
                       "as screened",

@@ -4,7 +4,7 @@ A snapshot mirrors the project's layout (``build/results.json``, ``_variables.ym
 ``build/tables/…``, ``manuscript/index.qmd``, ``_manuscript/index.html`` …), so the
 same readers work on the project and on any snapshot. ``manifest.json`` records the
 name, the date, the provenance of the build and the SHA-256 of every file copied;
-``article.txt`` is the article text at the time (see :mod:`analysis.article_text`).
+``article.txt`` is the article text at the time (see :mod:`analysis.resubmission.article_text`).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 ``build_registry`` turns validated inputs into one plain dictionary (written as
 ``build/results.json``). Numbers are stored at full precision; formatting is
 done by the readers through :mod:`analysis.formatting`. The schema is
-described in ``analysis/results_schema.md``.
+described in ``analysis/results/schema.md``.
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ def _best_of(fn, repeats: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m analysis.benchmark", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m analysis.stats.benchmark", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=3, help="best of this many runs (default 3)")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke test")

@@ -2,7 +2,7 @@
 
 The counterpart of metafor's ``rma.uni``: ``y`` and ``v`` in (already on the
 analysis scale), estimates on the same scale out. Back-transformation is the
-caller's business (see :mod:`analysis.meta`).
+caller's business (see :mod:`analysis.stats.meta`).
 
 Formulas: inverse-variance pooling with ``w = 1/(v + tau²)``; heterogeneity
 ``Q``, ``I²`` and ``H²`` as in Higgins & Thompson (2002) and metafor

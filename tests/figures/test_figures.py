@@ -57,7 +57,7 @@ def trials_csv(data_dir: Path) -> list[dict[str, str]]:
 
 
 def subgroup_of(row: dict[str, str]) -> str:
-    """The paper's grouping, written out independently of analysis.registry."""
+    """The paper's grouping, written out independently of analysis.results.registry."""
     return "cart_naive" if row["population"] == "cart_naive" else f"prior_cart_{row['regimen']}"
 
 

@@ -353,7 +353,7 @@ def test_a_misspelt_template_variable_is_a_clear_error(project: Path, registry: 
 
 
 def test_the_variables_are_a_deliberate_set(project: Path, variables: dict) -> None:
-    """Variables the sources do not use must belong to a uniform family documented in manuscript_vars (the
+    """Variables the sources do not use must belong to a uniform family documented in manuscript.variables (the
     per-group block of every pooled analysis, the comparisons, the rates of every group) or to the short list of
     kept extras; every other variable is used by index.qmd or a template."""
     def leaves(tree: dict, prefix: str = "") -> list[str]:

@@ -22,7 +22,7 @@ NEW_TRIAL = {
     "prior_lines_median": "3", "prior_lines_min": "2", "prior_lines_max": "8", "refractory_to_cart": "0.7",
     "dor_status": "median", "dor_value": "12.5", "dor_ci_low": "6.0", "dor_ci_high": "NR",
     "docr_status": "not_reported", "pfs_status": "median", "pfs_value": "7.2", "os_status": "not_reported",
-    "followup_months": "50", "notes": "hypothetical trial added by tests/test_living_review.py",
+    "followup_months": "50", "notes": "hypothetical trial added by tests/pipeline/test_living_review.py",
 }
 NEW_BIB = """
 @article{newman2026,
@@ -42,7 +42,7 @@ SECOND_COHORT = {
     "partner_drug": "lenalidomide", "partner_abbreviation": "Len", "n_patients": "20", "orr_events": "",
     "cr_events": "5", "dor_status": "not_reported", "docr_status": "not_reported", "pfs_status": "not_reported",
     "os_status": "not_reported", "followup_months": "",
-    "notes": "hypothetical second cohort added by tests/test_living_review.py",
+    "notes": "hypothetical second cohort added by tests/pipeline/test_living_review.py",
 }
 
 

@@ -1,4 +1,4 @@
-"""Every key of results.json is described in analysis/results_schema.md."""
+"""Every key of results.json is described in analysis/results/schema.md."""
 
 from __future__ import annotations
 
