@@ -9,9 +9,9 @@ from tabulate import tabulate
 
 from .. import formatting as fmt
 from ..inputs.proportions_csv import ProportionTable
+from ..results.serialize import clean, meta_to_dict, subgroups_to_dict
 from ..stats.glmm import fit_logistic_glmm
 from ..stats.meta import Settings, analyse_proportions, analyse_subgroups
-from ..results.serialize import clean, meta_to_dict, subgroups_to_dict
 
 
 def pool_report(table: ProportionTable, *, transform: str = "ft", tau2_method: str = "dl", hksj: bool = False,

@@ -15,9 +15,8 @@ from typing import Any
 
 import yaml
 
-from ..quarto.rendered import html_text, normalise
+from ..quarto.rendered import html_text, normalise, rendered_article
 from ..quarto.variables import VAR_SHORTCODE, load_variables
-from ..quarto.rendered import rendered_article
 
 INCLUDE_SHORTCODE = re.compile(r"\{\{<\s*include\s+([^\s>]+)\s*>\}\}")
 FRONT_MATTER = re.compile(r"\A---\s*\n.*?\n---\s*\n", re.DOTALL)

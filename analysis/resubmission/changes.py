@@ -16,10 +16,10 @@ from typing import Any
 
 import yaml
 
-from ..quarto.variables import VarUse, flatten_variables, load_variables, manuscript_sources, variable_uses
-from ..results.paths import flatten
 from ..io import read_json, sha256_file
+from ..quarto.variables import VarUse, flatten_variables, load_variables, manuscript_sources, variable_uses
 from ..results.output_provenance import provenance_metadata
+from ..results.paths import flatten
 
 #: results.json subtrees that describe the build rather than results.
 SKIP_RESULT_PREFIXES = ("provenance",)

@@ -13,11 +13,11 @@ from typing import Any
 
 import jinja2
 
+from ..io import write_text
+from ..quarto.rendered import rendered_article
 from .article_text import article_text
 from .changes import Change, Comparison, compare, load_view
-from ..io import write_text
 from .markup import count_changes, markup_docx, markup_html, word_diff
-from ..quarto.rendered import rendered_article
 
 CHANGES_MD = """\
 # Changes from {{ c.base.label }} to {{ c.target.label }}

@@ -16,11 +16,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .article_text import article_text
 from ..inputs.errors import DataError
 from ..io import read_json, sha256_file, write_json, write_text
-from ..results.output_provenance import provenance_metadata
 from ..quarto.rendered import rendered_articles
+from ..results.output_provenance import provenance_metadata
+from .article_text import article_text
 
 SNAPSHOT_DIR = "_snapshots"  # leading underscore: Quarto ignores it (its .qmd copies are not notebooks)
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")

@@ -36,7 +36,6 @@ from .bias import EggerTest, egger_test
 
 FloatArray = NDArray[np.float64]
 
-
 #: metaprop shows Q, P and I² for a subgroup only when its degrees of freedom reach this value.
 METAPROP_MIN_DF_FOR_HETEROGENEITY = 3
 

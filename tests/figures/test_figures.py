@@ -27,16 +27,16 @@ from PIL import Image
 from scipy import stats
 
 from analysis import formatting
-from analysis.pipeline.runner import BuildContext, run_build
-from analysis.inputs.errors import DataError
-from analysis.inputs.load import load_inputs
-from analysis.pipeline import code_inputs
-from analysis.pipeline.plan import FIGURES
 from analysis.figures import style
 from analysis.figures.forest import draw_forest
 from analysis.figures.funnel_loo import draw_funnel_loo
 from analysis.figures.glmm_comparison import draw_glmm_comparison
 from analysis.figures.prisma_flow import draw_prisma
+from analysis.inputs.errors import DataError
+from analysis.inputs.load import load_inputs
+from analysis.pipeline import code_inputs
+from analysis.pipeline.plan import FIGURES
+from analysis.pipeline.runner import BuildContext, run_build
 from analysis.results.registry import build_registry, distinct_labels
 
 FIGURE_STEPS = [spec.step for spec in FIGURES]

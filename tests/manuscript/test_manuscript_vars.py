@@ -13,9 +13,9 @@ import pytest
 import yaml
 
 from analysis import formatting as fmt
-from analysis.quarto.check import check_project
 from analysis.manuscript.text_files import write_manuscript_files
 from analysis.manuscript.variables import build_variables, heterogeneity_words, prior_lines_sentence, tte_values
+from analysis.quarto.check import check_project
 from tests.manuscript_project import build, copy_project
 
 

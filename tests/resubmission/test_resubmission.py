@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from analysis.cli import main
 from analysis.pipeline.runner import BuildContext, run_build
 from analysis.resubmission.changes import table_cells
-from analysis.cli import main
 from analysis.resubmission.markup import markup_html, word_diff
 from analysis.resubmission.snapshot import SnapshotError, create_snapshot, read_manifest
 
