@@ -27,12 +27,12 @@ from ..manuscript.outputs import STYLE, style_target, table_paths, template_file
 from ..results.output_provenance import manifest_path, output_files
 from .step import BuildContext, Step
 
-# ----------------------------------------------------------------------------- results
 
+# ----------------------------------------------------------------------------- results
 
 def _write_results(ctx: BuildContext, write_registry: Callable[..., dict[str, Any]]) -> None:
     registry = write_registry(ctx.results_path, ctx.data_dir, ctx.root, ctx.settings)
-    ctx._registry = registry
+    ctx.use_registry(registry)
     broken = [c["message"] for c in registry["prisma"]["checks"] if c["status"] == "mismatch"]
     for message in broken:
         ctx.log(f"  warning: PRISMA flow does not add up: {message}")
@@ -51,6 +51,7 @@ RESULTS = Step(
     params=lambda ctx: json.dumps(vars(ctx.settings) if ctx.settings else {}, sort_keys=True)
     + (" strict" if ctx.strict else ""),  # a strict build re-checks even when the registry is current
 )
+
 
 # ----------------------------------------------------------------------------- figures
 
@@ -110,8 +111,8 @@ def _figure_step(spec: FigureSpec) -> Step:
                 run=run)
     return step
 
-# ----------------------------------------------------------------------------- manuscript inputs and provenance
 
+# ----------------------------------------------------------------------------- manuscript inputs and provenance
 
 TABLES = Step(
     name="tables",

@@ -48,6 +48,10 @@ class BuildContext:
             self._registry = read_json(self.results_path)
         return self._registry
 
+    def use_registry(self, registry: dict[str, Any]) -> None:
+        """Keep the registry the results step just wrote, so later steps need not read it back."""
+        self._registry = registry
+
 
 @dataclass(frozen=True)
 class Step:
