@@ -1,13 +1,18 @@
-"""Atomic file output: write to a temporary file beside the target, then rename."""
+"""File input and output: atomic writes (a temporary file beside the target, then a rename), deterministic JSON,
+content hashes."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
+
+#: The folder that holds the package: names of files outside the project are taken relative to it.
+_PACKAGE_PARENT = Path(__file__).resolve().parents[1]
 
 
 @contextmanager
@@ -48,3 +53,29 @@ def write_json(target: Path | str, obj: Any) -> None:
 
 def read_json(path: Path | str) -> Any:
     return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def sha256_file(path: Path | str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def sha256_files(paths: Iterable[Path], root: Path | None = None) -> str:
+    """One hash over several files, including their (relative) names, in sorted order."""
+    digest = hashlib.sha256()
+    for name, path in sorted((display_name(p, root), p) for p in paths):
+        digest.update(name.encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def display_name(path: Path, root: Path | None = None) -> str:
+    """A name independent of where the project lives: relative to ``root`` or to the package's parent folder."""
+    for base in (root, _PACKAGE_PARENT):
+        if base is not None:
+            try:
+                return path.resolve().relative_to(base.resolve()).as_posix()
+            except ValueError:
+                continue
+    return path.name

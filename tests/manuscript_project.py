@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.build import BuildContext, run_build
+from analysis.pipeline.runner import BuildContext, run_build
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT_FILES = ["_quarto.yml", "_quarto-journal.yml", "_quarto-review.yml", "_environment"]

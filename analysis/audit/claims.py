@@ -15,10 +15,10 @@ from typing import Any
 
 from ..formatting import heterogeneity_class, p_value
 from ..formatting import number as fmt
+from ..results.paths import PathError, resolve
 from .common import location
 from .context import AuditContext
 from .model import Evidence, Finding, match, mismatch, note
-from .paths import PathError, resolve
 from .precision import agrees, decimals_of
 from .reproduction import OUTCOME_NAMES, SUBGROUP_NAMES
 

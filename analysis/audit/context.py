@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..data import DataError
+from ..inputs.errors import DataError
 from ..io import read_json
 from .source import SourceDoc, load_source
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..formatting import number as fmt
+from ..results.paths import PathError, resolve_one
 from .common import location, study_label
 from .context import AuditContext
 from .model import Evidence, Finding, match, mismatch, note
-from .paths import PathError, resolve_one
 from .precision import agrees, decimals_of, difference_text, grim_numerators
 
 FAMILY = "data"

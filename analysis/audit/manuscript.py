@@ -11,151 +11,21 @@ Without a rendered output the family reports one "not rendered" note.
 from __future__ import annotations
 
 import re
-import zipfile
-from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Iterable
-from xml.etree import ElementTree
 
 import yaml
 
+from ..quarto.rendered import normalise, rendered_files, rendered_text
+from ..quarto.variables import VarUse, load_variables, manuscript_sources, variable_uses
 from .context import AuditContext
 from .model import Evidence, Finding, match, mismatch, note
-from .paths import flatten
 
 FAMILY = "manuscript"
-VAR_SHORTCODE = re.compile(r"\{\{<\s*var\s+([\w.-]+)\s*>\}\}")
 UNRESOLVED = re.compile(r"\?var:[\w.-]+")
 NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?![\w])")
 #: Numbers any article may print without the analysis producing them.
 ALLOWED_NUMBERS = frozenset({"0", "1", "2", "3", "95", "100", "2020"})
-#: Elements whose text is not article prose (bibliography, navigation, code).
-SKIP_TAGS = {"script", "style", "head", "nav", "code", "pre", "svg", "math"}
-SKIP_IDS = {"refs", "quarto-appendix", "title-block-header", "quarto-header"}
-SKIP_CLASSES = {"csl-bib-body", "references", "quarto-appendix-contents", "sidebar", "toc-actions"}
-
-
-class _TextExtractor(HTMLParser):
-    """Visible article text of an HTML page, one paragraph per block element."""
-
-    BLOCKS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "br", "table", "section", "figcaption",
-              "caption", "blockquote", "dd", "dt"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._stack: list[tuple[str, bool]] = []
-
-    def _skipping(self) -> bool:
-        return any(skip for _, skip in self._stack)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        classes = set((a.get("class") or "").split())
-        skip = tag in SKIP_TAGS or a.get("id") in SKIP_IDS or bool(classes & SKIP_CLASSES)
-        if tag in ("br", "img", "hr", "meta", "link", "input"):
-            if tag == "br":
-                self.parts.append("\n")
-            return
-        self._stack.append((tag, skip))
-        if tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        while self._stack:
-            open_tag, _ = self._stack.pop()
-            if open_tag == tag:
-                break
-        if tag in self.BLOCKS:
-            self.parts.append("\n")
-        elif tag in ("td", "th"):
-            self.parts.append(" | ")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skipping():
-            self.parts.append(data)
-
-
-def html_text(html: str) -> str:
-    parser = _TextExtractor()
-    parser.feed(html)
-    return normalise("".join(parser.parts))
-
-
-W_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-
-
-def docx_text(path: Path) -> str:
-    """Paragraph text of a DOCX (document.xml), without python-docx."""
-    with zipfile.ZipFile(path) as z:
-        root = ElementTree.fromstring(z.read("word/document.xml"))
-    paragraphs = []
-    for p in root.iter(f"{W_NS}p"):
-        paragraphs.append("".join(t.text or "" for t in p.iter(f"{W_NS}t")))
-    return normalise("\n".join(paragraphs))
-
-
-def normalise(text: str) -> str:
-    """One space between words, paragraphs kept, typographic minus/dashes and no-break spaces unified."""
-    text = text.replace("\u00a0", " ").replace("\u2009", " ").replace("\u202f", " ").replace("\u2212", "-")
-    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.splitlines()]
-    out: list[str] = []
-    for line in lines:
-        if line or (out and out[-1]):
-            out.append(line)
-    return "\n".join(out).strip()
-
-
-def rendered_files(rendered_dir: Path) -> list[Path]:
-    """The article outputs: HTML and DOCX files in the output folder (not its libraries)."""
-    if not rendered_dir.is_dir():
-        return []
-    files = [p for p in rendered_dir.rglob("*") if p.suffix in (".html", ".docx") and "site_libs" not in p.parts
-             and not p.name.startswith(".")]
-    return sorted(files)
-
-
-def rendered_text(path: Path) -> str:
-    return docx_text(path) if path.suffix == ".docx" else html_text(path.read_text(encoding="utf-8"))
-
-
-def flatten_variables(value: Any) -> dict[str, str]:
-    """_variables.yml as Quarto addresses it: nested keys joined with dots, values as text."""
-    return {k: str(v) for k, v in flatten(value).items() if v is not None}
-
-
-def load_variables(path: Path) -> dict[str, str]:
-    if not path.exists():
-        return {}
-    return flatten_variables(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-
-
-@dataclass(frozen=True)
-class VarUse:
-    name: str
-    file: str
-    line: int
-    section: str
-
-
-def variable_uses(sources: Iterable[Path], root: Path) -> list[VarUse]:
-    """Every ``{{< var name >}}`` in the manuscript sources, with file, line and the heading above it."""
-    uses: list[VarUse] = []
-    for path in sources:
-        section = "(before the first heading)"
-        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            heading = re.match(r"^#{1,6}\s+(.*?)\s*(\{.*\})?\s*$", line)
-            if heading:
-                section = heading.group(1)
-            for m in VAR_SHORTCODE.finditer(line):
-                uses.append(VarUse(m.group(1), str(path.relative_to(root)), i, section))
-    return uses
-
-
-def manuscript_sources(root: Path) -> list[Path]:
-    folder = root / "manuscript"
-    return sorted(folder.rglob("*.qmd")) if folder.is_dir() else []
 
 
 def numbers_in(text: str) -> set[str]:

@@ -1,4 +1,4 @@
-"""PRISMA rules: the flow's arithmetic (via analysis/prisma.py in the build) and text against figure."""
+"""PRISMA rules: the flow's arithmetic (via analysis/results/prisma_checks.py in the build) and text against figure."""
 
 from __future__ import annotations
 

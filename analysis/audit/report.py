@@ -12,7 +12,7 @@ from typing import Any
 
 import jinja2
 
-from ..output_provenance import provenance_metadata
+from ..results.output_provenance import provenance_metadata
 from .model import MATCH, MISMATCH, NOT_CHECKABLE, Finding
 
 

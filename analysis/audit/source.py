@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from ..data import DataError
+from ..inputs.errors import DataError
 
 Path_ = tuple[Any, ...]
 

@@ -2,6 +2,6 @@
 
 One module per figure (``prisma_flow``, ``funnel_loo``, ``forest``,
 ``glmm_comparison``); ``style`` holds the look and the one save function;
-``steps`` wires each figure into the build. Importing this package does not
-import matplotlib.
+``outputs`` names the files. The build's plan (:mod:`analysis.pipeline.plan`)
+lists the figures; importing this package does not import matplotlib.
 """

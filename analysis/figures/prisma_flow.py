@@ -1,7 +1,7 @@
 """Figure 1: PRISMA 2020 flow diagram (Page et al. 2021, BMJ 372:n71, template for new reviews).
 
 Drawn from the counts as given in ``data/prisma.yaml`` (registry ``prisma.counts``),
-even where they do not add up: the arithmetic is checked by ``analysis.prisma``
+even where they do not add up: the arithmetic is checked by ``analysis.results.prisma_checks``
 and reported by the build (a warning, or an error with ``--strict``). Boxes the
 template always has show "not reported" for a missing count; the optional
 retrieval boxes appear only when the data give their counts.

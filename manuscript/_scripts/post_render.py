@@ -5,6 +5,6 @@ Run by Quarto with QUARTO_PYTHON (see ``_environment``) after every render.
 
 from pathlib import Path
 
-from analysis.rendered import write_landing_page
+from analysis.quarto.rendered import write_landing_page
 
 write_landing_page(Path.cwd())

@@ -1,0 +1,186 @@
+"""Which numbers changed between two builds (a snapshot and the current build, or two snapshots).
+
+Compared: every value of ``results.json`` (flattened to dotted paths, records keyed
+by their id), every formatted manuscript variable (``_variables.yml``; its
+location is where the manuscript uses it), the abstract, every table cell
+(table / row / column) and every figure file (by content hash).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..io import read_json, sha256_file
+from ..quarto.variables import VarUse, flatten_variables, load_variables, manuscript_sources, variable_uses
+from ..results.output_provenance import provenance_metadata
+from ..results.paths import flatten
+
+#: results.json subtrees that describe the build rather than results.
+SKIP_RESULT_PREFIXES = ("provenance",)
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str  # "changed", "added" or "removed"
+    item: str  # dotted path, variable name, "table / row / column" or figure file
+    old: Any
+    new: Any
+    location: str = ""
+    difference: str = ""
+
+
+@dataclass
+class BuildView:
+    """One build's outputs, read from a project folder or a snapshot folder."""
+
+    label: str
+    folder: Path
+    results: dict[str, Any]
+    variables: dict[str, str]
+    abstract: dict[str, str]
+    tables: dict[str, str]
+    figures: dict[str, str]
+    var_uses: list[VarUse] = field(default_factory=list)
+
+    @property
+    def provenance(self) -> dict[str, str]:
+        return provenance_metadata(self.results)
+
+
+def load_view(folder: Path, label: str) -> BuildView:
+    folder = Path(folder)
+    results_path = folder / "build" / "results.json"
+    if not results_path.exists():
+        from ..inputs.errors import DataError
+        raise DataError(results_path, ["not found: nothing to compare (run `make build`, or check the snapshot name)"])
+    abstract_path = folder / "build" / "abstract.yml"
+    abstract = flatten_variables(yaml.safe_load(abstract_path.read_text(encoding="utf-8")) or {}) \
+        if abstract_path.exists() else {}
+    tables = {p.name: p.read_text(encoding="utf-8") for p in sorted((folder / "build" / "tables").glob("*"))
+              if p.is_file()} if (folder / "build" / "tables").is_dir() else {}
+    figures = {p.name: sha256_file(p) for p in sorted((folder / "build" / "figures").glob("*"))
+               if p.is_file()} if (folder / "build" / "figures").is_dir() else {}
+    return BuildView(label, folder, read_json(results_path), load_variables(folder / "_variables.yml"), abstract,
+                     tables, figures, variable_uses(manuscript_sources(folder), folder))
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if _is_number(a) and _is_number(b):
+        return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-14)
+    return a == b
+
+
+def _difference(a: Any, b: Any) -> str:
+    if _is_number(a) and _is_number(b):
+        return f"{b - a:+.6g}"
+    return ""
+
+
+def diff_mappings(old: dict[str, Any], new: dict[str, Any], locations: dict[str, str] | None = None) -> list[Change]:
+    """Changed, added and removed keys of two flat mappings, in key order."""
+    locations = locations or {}
+    out: list[Change] = []
+    for key in sorted(set(old) | set(new)):
+        if key not in new:
+            out.append(Change("removed", key, old[key], None, locations.get(key, "")))
+        elif key not in old:
+            out.append(Change("added", key, None, new[key], locations.get(key, "")))
+        elif not _same(old[key], new[key]):
+            out.append(Change("changed", key, old[key], new[key], locations.get(key, ""), _difference(old[key], new[key])))
+    return out
+
+
+def diff_results(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    keep = lambda flat: {k: v for k, v in flat.items() if not k.startswith(SKIP_RESULT_PREFIXES)}  # noqa: E731
+    return diff_mappings(keep(flatten(old)), keep(flatten(new)))
+
+
+def variable_locations(uses: list[VarUse]) -> dict[str, str]:
+    """'Results > Primary outcomes (manuscript/index.qmd:182)' for each variable, all uses joined."""
+    out: dict[str, list[str]] = {}
+    for u in uses:
+        out.setdefault(u.name, []).append(f"{u.section} ({u.file}:{u.line})")
+    return {k: "; ".join(v) for k, v in out.items()}
+
+
+def parse_pipe_table(text: str) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the first Markdown pipe table in ``text``."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip().startswith("|")]
+    if len(lines) < 2:
+        return [], []
+    split = lambda ln: [c.strip() for c in ln.strip().strip("|").split("|")]  # noqa: E731
+    header = split(lines[0])
+    rows = [split(ln) for ln in lines[1:] if not re.fullmatch(r"\|?[\s:|-]+\|?", ln)]
+    return header, rows
+
+
+def table_cells(text: str) -> dict[str, str]:
+    """'row label / column' -> cell; repeated row labels get '#2', '#3'."""
+    header, rows = parse_pipe_table(text)
+    cells: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    for row in rows:
+        label = row[0] if row else ""
+        seen[label] = seen.get(label, 0) + 1
+        key = label if seen[label] == 1 else f"{label} #{seen[label]}"
+        for col, value in zip(header[1:], row[1:]):
+            cells[f"{key} / {col}"] = value
+    return cells
+
+
+def diff_tables(old: dict[str, str], new: dict[str, str]) -> list[Change]:
+    out: list[Change] = []
+    for name in sorted(set(old) | set(new)):
+        if name not in new or name not in old:
+            out.append(Change("removed" if name not in new else "added", name, None, None, "table"))
+            continue
+        for c in diff_mappings(table_cells(old[name]), table_cells(new[name])):
+            out.append(Change(c.kind, f"{name} / {c.item}", c.old, c.new, name, c.difference))
+        notes_old = [ln for ln in old[name].splitlines() if not ln.strip().startswith("|")]
+        notes_new = [ln for ln in new[name].splitlines() if not ln.strip().startswith("|")]
+        if notes_old != notes_new:
+            out.append(Change("changed", f"{name} / caption and notes", "\n".join(notes_old).strip(),
+                              "\n".join(notes_new).strip(), name))
+    return out
+
+
+def diff_figures(old: dict[str, str], new: dict[str, str]) -> list[Change]:
+    return [Change(c.kind, c.item, c.old and c.old[:12], c.new and c.new[:12], "figure file (SHA-256)")
+            for c in diff_mappings(old, new)]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    base: BuildView
+    target: BuildView
+    variables: list[Change]
+    abstract: list[Change]
+    tables: list[Change]
+    figures: list[Change]
+    results: list[Change]
+
+    @property
+    def total(self) -> int:
+        return len(self.variables) + len(self.abstract) + len(self.tables) + len(self.figures) + len(self.results)
+
+
+def compare(base: BuildView, target: BuildView) -> Comparison:
+    locations = variable_locations(target.var_uses or base.var_uses)
+    for name in set(base.variables) | set(target.variables):
+        locations.setdefault(name, "not used directly in manuscript/*.qmd")
+    return Comparison(base, target,
+                      variables=diff_mappings(base.variables, target.variables, locations),
+                      abstract=diff_mappings(base.abstract, target.abstract),
+                      tables=diff_tables(base.tables, target.tables),
+                      figures=diff_figures(base.figures, target.figures),
+                      results=diff_results(base.results, target.results))

@@ -1,0 +1,127 @@
+"""Engine behaviour checked by hand calculation and by internal consistency."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from analysis.stats import bias
+from analysis.stats.bias import leave_one_out
+from analysis.stats.meta import Settings, analyse_proportions
+from analysis.stats.models import pool_arrays, pool_effects
+from analysis.stats.tau2 import estimate_tau2
+from analysis.stats.transforms import freeman_tukey, harmonic_mean, inverse_freeman_tukey, logit, raw_proportion
+
+
+def test_freeman_tukey_by_hand():
+    es = freeman_tukey([11], [27])
+    by_hand = (math.asin(math.sqrt(11 / 28)) + math.asin(math.sqrt(12 / 28))) / 2
+    assert es.yi[0] == pytest.approx(by_hand, rel=1e-15)
+    assert es.vi[0] == pytest.approx(1 / 110, rel=1e-15)
+
+
+@pytest.mark.parametrize("x, n", [(0, 10), (3, 10), (10, 10), (57, 200)])
+def test_miller_inverse_recovers_single_study_proportion(x, n):
+    """With one study, Miller's inverse at that study's n returns x/n exactly (Miller 1978)."""
+    t = freeman_tukey([x], [n]).yi
+    assert inverse_freeman_tukey(t, n)[0] == pytest.approx(x / n, abs=1e-12)
+
+
+def test_zero_cells_get_continuity_correction():
+    es = logit([0, 5, 10], [10, 10, 10])
+    assert es.corrected.tolist() == [True, False, True]
+    assert es.yi[0] == pytest.approx(math.log(0.5 / 10.5))
+    assert es.vi[2] == pytest.approx(1 / 10.5 + 1 / 0.5)
+    raw = raw_proportion([0], [10])
+    assert raw.yi[0] == pytest.approx(0.5 / 11) and raw.vi[0] > 0
+
+
+def test_dersimonian_laird_by_hand():
+    y = np.array([0.1, 0.3, 0.35, 0.6])
+    v = np.array([0.01, 0.02, 0.015, 0.03])
+    w = 1 / v
+    mu_fe = (w * y).sum() / w.sum()
+    q = (w * (y - mu_fe) ** 2).sum()
+    tau2 = max(0.0, (q - 3) / (w.sum() - (w**2).sum() / w.sum()))
+    ws = 1 / (v + tau2)
+    res = pool_effects(y, v)
+    assert res.heterogeneity.tau2 == pytest.approx(tau2, rel=1e-12)
+    assert res.estimate == pytest.approx((ws * y).sum() / ws.sum(), rel=1e-12)
+    assert res.se == pytest.approx(ws.sum() ** -0.5, rel=1e-12)
+    assert res.heterogeneity.i2 == pytest.approx(100 * (q - 3) / q, rel=1e-10)
+
+
+@pytest.mark.parametrize("method", ["dl", "reml", "pm", "ml"])
+def test_masked_batch_equals_separate_fits(method):
+    rng = np.random.default_rng(1)
+    y = rng.normal(0.8, 0.2, 9)
+    v = rng.uniform(0.002, 0.02, 9)
+    mask = rng.random((5, 9)) > 0.3
+    mask[:, :2] = True
+    batch = estimate_tau2(method, np.broadcast_to(y, mask.shape), np.broadcast_to(v, mask.shape), mask)
+    single = [float(estimate_tau2(method, y[m], v[m])) for m in mask]
+    np.testing.assert_allclose(batch, single, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 10_000])
+def test_leave_one_out_fast_path_equals_generic(monkeypatch, chunk):
+    rng = np.random.default_rng(7)
+    y = rng.normal(0.9, 0.25, 25)
+    v = rng.uniform(0.002, 0.02, 25)
+    monkeypatch.setattr(bias, "LOO_CHUNK_CELLS", chunk)
+    fast = leave_one_out(y, v, tau2_method="dl")
+    for i in (0, 11, 24):
+        keep = np.arange(25) != i
+        ref = pool_arrays(y[keep], v[keep], tau2_method="dl")
+        for name in ("estimate", "se", "tau2", "q", "q_p", "i2"):
+            assert getattr(fast, name)[i] == pytest.approx(float(ref[name]), rel=1e-9, abs=1e-12)
+
+
+def test_single_study_and_two_studies():
+    one = analyse_proportions([7], [20])
+    assert one.pooled.estimate == pytest.approx(7 / 20, abs=1e-12)
+    assert math.isnan(one.random.heterogeneity.i2) and one.egger is None and one.leave_one_out is None
+    two = analyse_proportions([3, 8], [10, 12])
+    assert two.egger is None and math.isnan(two.pooled.pi_low)
+    assert two.leave_one_out.estimate[0] == pytest.approx(8 / 12, abs=1e-9)
+
+
+def test_all_zero_and_all_full_studies():
+    zero = analyse_proportions([0, 0, 0], [10, 20, 15])
+    assert zero.pooled.estimate == pytest.approx(0.0, abs=1e-3) and zero.pooled.ci_low == 0.0
+    full = analyse_proportions([10, 20, 15], [10, 20, 15])
+    assert full.pooled.estimate == pytest.approx(1.0, abs=1e-3) and full.pooled.ci_high == 1.0
+
+
+def test_hksj_widens_with_t_quantile():
+    from scipy import stats
+    x, n = [11, 26, 35, 33, 29], [27, 52, 46, 61, 60]
+    es = freeman_tukey(x, n)
+    res = pool_effects(es.yi, es.vi, hksj=True)
+    w = 1 / (es.vi + res.heterogeneity.tau2)
+    mu = (w * es.yi).sum() / w.sum()
+    se_hk = math.sqrt((w * (es.yi - mu) ** 2).sum() / (4 * w.sum()))
+    assert res.se == pytest.approx(se_hk, rel=1e-12)
+    assert res.ci_high - res.estimate == pytest.approx(stats.t.ppf(0.975, 4) * se_hk, rel=1e-12)
+
+
+def test_harmonic_mean():
+    assert harmonic_mean([27, 52, 46, 61, 60]) == pytest.approx(5 / sum(1 / n for n in [27, 52, 46, 61, 60]))
+
+
+def test_settings_change_results():
+    x, n = [11, 26, 35, 33, 29], [27, 52, 46, 61, 60]
+    base = analyse_proportions(x, n)
+    other = analyse_proportions(x, n, settings=Settings(transform="logit", tau2_method="reml"))
+    assert base.pooled.estimate != other.pooled.estimate
+
+
+def test_leave_one_out_back_transform_is_the_refit_without_that_study():
+    x, n = [11, 26, 35, 33, 29, 21], [27, 52, 46, 61, 60, 27]
+    full = analyse_proportions(x, n)
+    for i in range(len(x)):
+        rest = analyse_proportions(np.delete(x, i), np.delete(n, i), with_leave_one_out=False)
+        assert full.leave_one_out.estimate[i] == pytest.approx(rest.pooled.estimate, rel=1e-12)
+        assert full.leave_one_out.ci_low[i] == pytest.approx(rest.pooled.ci_low, rel=1e-12)
