@@ -10,7 +10,7 @@ from tabulate import tabulate
 from .. import formatting as fmt
 from ..inputs.proportions_csv import ProportionTable
 from ..results.serialize import clean, meta_to_dict, subgroups_to_dict
-from ..stats.glmm import fit_logistic_glmm
+from ..stats.glmm import DEFAULT_QUADRATURE_POINTS, fit_logistic_glmm
 from ..stats.meta import Settings, analyse_proportions, analyse_subgroups
 
 
@@ -25,12 +25,21 @@ def pool_report(table: ProportionTable, *, transform: str = "ft", tau2_method: s
 
 
 def _glmm_dict(events: list[int], totals: list[int], level: float) -> dict[str, Any]:
-    fit = fit_logistic_glmm(events, totals, level=level)
+    """One GLMM fit; ``status``/``reason``/``warnings`` say whether it can be reported (``error`` when k < 2)."""
+    try:
+        fit = fit_logistic_glmm(events, totals, level=level)
+    except ValueError as exc:  # fewer than two studies
+        return {"k": len(events), "status": "not_estimable", "reason": str(exc), "error": str(exc),
+                "warnings": [str(exc)], "level": level, "quadrature_points": DEFAULT_QUADRATURE_POINTS}
     d = asdict(fit)
     return clean({"k": fit.k, "estimate": fit.proportion, "ci_low": fit.proportion_ci_low,
                   "ci_high": fit.proportion_ci_high, "tau2": fit.tau2, "level": level,
                   "logit": {k: d[k] for k in ("estimate", "se", "ci_low", "ci_high")},
-                  "loglik": fit.loglik, "quadrature_points": fit.quadrature_points})
+                  "loglik": fit.loglik, "quadrature_points": fit.quadrature_points,
+                  "status": fit.status, "reason": fit.reason, "converged": fit.converged,
+                  "warnings": list(fit.warnings),
+                  "quadrature_check": {"points": fit.check_quadrature_points,
+                                       "discrepancy_se": fit.quadrature_discrepancy}})
 
 
 def glmm_report(table: ProportionTable, *, level: float = 0.95) -> dict[str, Any]:
@@ -39,10 +48,7 @@ def glmm_report(table: ProportionTable, *, level: float = 0.95) -> dict[str, Any
     groups: dict[str, Any] = {}
     for g in dict.fromkeys(table.subgroups):
         idx = [i for i, s in enumerate(table.subgroups) if s == g]
-        try:
-            groups[g] = _glmm_dict([table.events[i] for i in idx], [table.totals[i] for i in idx], level)
-        except ValueError as exc:
-            groups[g] = {"error": str(exc)}
+        groups[g] = _glmm_dict([table.events[i] for i in idx], [table.totals[i] for i in idx], level)
     return {"model": "glmm", "subgroups": groups, "overall": _glmm_dict(table.events, table.totals, level)}
 
 
@@ -76,11 +82,18 @@ def _meta_text(m: dict[str, Any], title: str) -> str:
 
 
 def _glmm_text(m: dict[str, Any], title: str) -> str:
-    if "error" in m:
-        return f"{title}\n{m['error']}"
-    return (f"{title}\nRandom-intercept logistic model (ML, {m['quadrature_points']}-point adaptive quadrature), "
-            f"k = {m['k']}: {fmt.estimate_with_ci(m['estimate'], m['ci_low'], m['ci_high'], level=m['level'])}, "
-            f"tau² (logit scale) = {fmt.number(m['tau2'], 4)}")
+    model = f"Random-intercept logistic model (ML, {m['quadrature_points']}-point adaptive quadrature)"
+    if m["status"] == "not_estimable":
+        return f"{title}\n{model}, k = {m['k']}: not estimable: {m['reason']}"
+    result = (f"{fmt.estimate_with_ci(m['estimate'], m['ci_low'], m['ci_high'], level=m['level'])}, "
+              f"tau² (logit scale) = {fmt.number(m['tau2'], 4)}")
+    if m["status"] != "ok":
+        lines = [f"{model}, k = {m['k']}: NOT TRUSTWORTHY: {m['reason']}",
+                 f"Unreliable fit, shown for diagnosis only (do not report): {result}"]
+    else:
+        lines = [f"{model}, k = {m['k']}: {result}"]
+        lines += [f"Note: {w}" for w in m["warnings"]]
+    return "\n".join([title, *lines])
 
 
 def render_text(report: dict[str, Any]) -> str:

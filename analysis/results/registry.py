@@ -184,9 +184,13 @@ def _outcome(records: list[dict[str, Any]], outcome: str, settings: Settings) ->
     for g in order + ["overall"]:
         sel = [i for i, r in enumerate(rows) if g == "overall" or r["subgroup"] == g]
         try:
-            glmm[g] = asdict(fit_logistic_glmm([events[i] for i in sel], [totals[i] for i in sel], level=settings.level))
+            fit = fit_logistic_glmm([events[i] for i in sel], [totals[i] for i in sel], level=settings.level)
         except ValueError as exc:  # e.g. a subgroup with one study
             glmm[g] = {"error": str(exc)}
+            continue
+        # a fit that is not estimable or not trustworthy is reported as such, never with numbers
+        glmm[g] = asdict(fit) if fit.trustworthy else {"error": fit.reason, "status": fit.status,
+                                                         "warnings": list(fit.warnings)}
     prior_props = [r[f"{outcome}_proportion"] for r in records
                    if r["population"] == "prior_cart" and r[f"{outcome}_proportion"] is not None]
     by_regimen = {key: _range([r[f"{outcome}_proportion"] for r in records if r["subgroup"] == key])
