@@ -21,9 +21,9 @@ ARTICLE_STEM = "index"
 CANDIDATE_FOLDERS = (Path("manuscript"), Path("."))
 
 
-def rendered_article(folder: Path, suffix: str) -> Path | None:
-    """The rendered article with this suffix ('.html', '.docx', '.pdf') under ``folder/_manuscript``, if any."""
-    out = folder / OUTPUT_DIR
+def rendered_article(folder: Path, suffix: str, output_dir: str = OUTPUT_DIR) -> Path | None:
+    """The rendered article with this suffix ('.html', '.docx', '.pdf') under ``folder/<output_dir>``, if any."""
+    out = folder / output_dir
     for sub in CANDIDATE_FOLDERS:
         path = out / sub / f"{ARTICLE_STEM}{suffix}"
         if path.is_file():
@@ -31,9 +31,10 @@ def rendered_article(folder: Path, suffix: str) -> Path | None:
     return None
 
 
-def rendered_articles(folder: Path) -> list[Path]:
+def rendered_articles(folder: Path, output_dir: str = OUTPUT_DIR) -> list[Path]:
     """All rendered formats of the article that exist (HTML, DOCX, PDF)."""
-    return [p for p in (rendered_article(folder, s) for s in (".html", ".docx", ".pdf")) if p is not None]
+    return [p for p in (rendered_article(folder, s, output_dir) for s in (".html", ".docx", ".pdf"))
+            if p is not None]
 
 
 # ----------------------------------------------------------------------------- visible text
