@@ -58,6 +58,8 @@ PRISMA_COUNTS = [
     "screening.reports_not_retrieved", "eligibility.reports_assessed", "eligibility.reports_excluded",
     "included.studies", "included.reports",
 ]
+#: Counts a flow diagram may state in its 'included' box; when given, the build checks them against trials.csv.
+PRISMA_OPTIONAL_COUNTS = ["included.cohorts", "included.participants"]
 
 
 def load_prisma(path: Path | str) -> dict[str, Any]:
@@ -67,6 +69,10 @@ def load_prisma(path: Path | str) -> dict[str, Any]:
     problems: list[str] = []
     for key in PRISMA_COUNTS:
         _get(content, key, problems, _count_or_null)
+    for key in PRISMA_OPTIONAL_COUNTS:
+        section, _, name = key.partition(".")
+        if isinstance(content.get(section), dict) and name in content[section]:
+            _get(content, key, problems, _count_or_null)
     reasons = _get(content, "eligibility.exclusion_reasons", problems,
                    lambda v: None if isinstance(v, list) else "expected a list of {reason, n}")
     for i, item in enumerate(reasons or []):

@@ -41,6 +41,18 @@ def _write_results(ctx: BuildContext, write_registry: Callable[..., dict[str, An
     if broken and ctx.strict:  # --strict: the same findings stop the build (issue 3)
         raise DataError(ctx.data_dir / "prisma.yaml",
                         [f"PRISMA flow does not add up (--strict): {message}" for message in broken])
+    # Our own inputs disagreeing with each other (a trial added to trials.csv but not to the PRISMA counts) and
+    # references not yet verified: warnings naming the file to update; --strict stops the build.
+    drift = [c["message"] for c in registry["cross_checks"] if c["status"] == "mismatch"]
+    for message in drift:
+        ctx.log(f"  WARNING: counts disagree: {message}")
+    pending = registry["references"]["unverified"]
+    for ref in pending:
+        ctx.log(f"  warning: data/references.bib: {ref['key']} is not fully verified (verified = {ref['verified']}, "
+                f"match = {ref['match']}): {ref['reason']}")
+    if ctx.strict and (drift or pending):
+        raise DataError(ctx.data_dir, [f"counts disagree (--strict): {m}" for m in drift]
+                        + [f"references.bib (--strict): {r['key']} is not fully verified" for r in pending])
 
 
 RESULTS = Step(
