@@ -9,7 +9,7 @@ from __future__ import annotations
 import traceback
 from typing import Callable
 
-from . import claims, data, inputs, manuscript, prisma, reproduction
+from . import claims, data, inputs, journal, manuscript, prisma, reproduction
 from .context import AuditContext, load_context
 from .model import Evidence, Finding, exit_code, mismatch
 
@@ -22,6 +22,7 @@ RULE_FAMILIES: dict[str, RuleFamily] = {
     "reproduction": reproduction.check,
     "claims": claims.check,
     "manuscript": manuscript.check,
+    "journal": journal.check,
 }
 
 

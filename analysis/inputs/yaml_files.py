@@ -111,3 +111,24 @@ def load_review(path: Path | str) -> dict[str, Any]:
     if problems:
         raise DataError(path, problems)
     return content
+
+
+#: Limits of ``journal.yaml`` (whole numbers), each with what it bounds.
+JOURNAL_LIMITS = ("abstract_words_max", "keywords_min", "keywords_max", "figures_tables_max")
+
+
+def load_journal(path: Path | str) -> dict[str, Any]:
+    """Read ``journal.yaml``: the target journal, its article type and its limits (whole numbers > 0)."""
+    path = Path(path)
+    content = _read_yaml(path)
+    problems: list[str] = []
+    for key in ("journal", "article_type"):
+        _get(content, key, problems, lambda v: None if isinstance(v, str) and v.strip() else "expected text")
+    for key in JOURNAL_LIMITS:
+        _get(content, key, problems, lambda v: None if isinstance(v, int) and not isinstance(v, bool) and v > 0
+             else f"expected a whole number above 0, got {v!r}")
+    if not problems and content["keywords_min"] > content["keywords_max"]:
+        problems.append("keys keywords_min, keywords_max: the minimum is above the maximum")
+    if problems:
+        raise DataError(path, problems)
+    return content

@@ -141,7 +141,7 @@ MANUSCRIPT_TEXT = Step(
     name="manuscript-variables",
     description="manuscript variables, abstract and text fragments",
     action="analysis.manuscript.text_files:write_manuscript_files",
-    inputs=lambda ctx: [ctx.results_path, *template_files(ctx.root)],
+    inputs=lambda ctx: [ctx.results_path, *template_files(ctx.root), ctx.data_dir / "journal.yaml"],
     outputs=lambda ctx: list(text_file_paths(ctx.root).values()),
     run=lambda ctx, write_files: write_files(ctx.root, ctx.registry) and None,
 )
