@@ -8,10 +8,13 @@ from ..quarto.journal import JOURNAL_FILE, limit_checks, load_limits
 from ..quarto.project import load_project
 from ..quarto.sources import collect
 from .context import AuditContext
-from .model import Evidence, Finding, match, mismatch
+from .model import Evidence, Finding, match, mismatch, note
 
 
 def check(ctx: AuditContext) -> list[Finding]:
+    if not (ctx.root / JOURNAL_FILE).exists():
+        return [note("journal.limits", "manuscript", JOURNAL_FILE.as_posix(), "the journal's limits",
+                     "No target journal named (data/journal.yaml is absent): no limits checked.")]
     try:
         limits = load_limits(ctx.root)
     except DataError as exc:

@@ -36,7 +36,7 @@ The groups (see :func:`build_variables`): ``review`` (protocol facts),
 ``prisma`` (flow counts), ``trials``, ``cohorts``, ``orr`` / ``cr`` (pooled
 results: per group ``mono``, ``combo``, ``naive``, ``overall`` the keys
 ``cohorts``, ``patients``, ``est``, ``est_ci``, ``het``, ``het_class``, ``pi``,
-``glmm``, ``range`` (single-cohort rates, lowest to highest); per outcome ``groups``, ``difference``, ``difference_verdict``,
+``glmm``, and for the groups (not ``overall``) ``range``, the single-cohort rates from lowest to highest; per outcome ``groups``, ``difference``, ``difference_verdict``,
 ``bias.*``, ``loo.*``, ``glmm_max_difference``, ``range_prior_cart``),
 ``compare`` (pooled estimates compared in words), ``rates`` (single-cohort
 rates per treatment) and ``tte`` (time-to-event summaries). Every group keeps
@@ -198,11 +198,8 @@ def outcome_vars(registry: dict[str, Any], outcome: str) -> dict[str, Any]:
     for key in [g["key"] for g in registry["subgroups"]] + ["overall"]:
         m = block["overall"] if key == "overall" else block["subgroups"].get(key)
         out[SUBGROUP_KEYS[key]] = meta_vars(m, block["glmm"].get(key), registry) if m else no_analysis(registry)
-        # The spread of single-cohort rates, for text that summarises instead of listing every cohort.
-        ranges = [r for r in block["range_by_subgroup"].values() if r]
-        values = ([min(r[0] for r in ranges), max(r[1] for r in ranges)] if ranges else None) if key == "overall" \
-            else block["range_by_subgroup"].get(key)
-        out[SUBGROUP_KEYS[key]]["range"] = fmt.percent_range(values)
+        if key != "overall":  # the spread of single-cohort rates, for text that summarises instead of listing
+            out[SUBGROUP_KEYS[key]]["range"] = fmt.percent_range(block["range_by_subgroup"].get(key))
     out.update(difference_vars(registry, block, alpha))
     out["bias"] = bias_vars(block["overall"], alpha)
     out["loo"] = loo_vars(block["overall"])

@@ -39,7 +39,7 @@ import re
 from pathlib import Path
 
 from ..inputs.errors import DataError
-from .journal import limit_checks, load_limits
+from .journal import JOURNAL_FILE, limit_checks, load_limits
 from .project import Problem, Project, load_project, lookup, resolve_target
 from .sources import (ATTRIBUTE_ID, CELL_LABEL, CITATION, CROSSREF, CROSSREF_PREFIXES, IMAGE, INLINE_CODE,
                       JINJA_VARIABLE, SHORTCODE, URL, Line, collect, prose_only, template_lines)
@@ -260,6 +260,8 @@ def check_digits(project: Project, lines: list[Line], template: bool = False) ->
 
 def check_journal_limits(project: Project, lines: list[Line]) -> None:
     """The target journal's limits (data/journal.yaml): abstract words, keywords, figures and tables."""
+    if not (project.root / JOURNAL_FILE).exists():
+        return  # no target journal named: nothing to check against
     try:
         limits = load_limits(project.root)
     except DataError as exc:
