@@ -91,14 +91,9 @@ def load_bibliography(path: Path | str) -> list[BibEntry]:
                 f"({type(block).__name__}: {str(getattr(block, 'error', '')).strip() or 'malformed entry'})"
                 for block in library.failed_blocks]
     entries: list[BibEntry] = []
-    seen: dict[str, int] = {}
-    for raw in library.entries:
-        line = raw.start_line + 1
+    for raw in library.entries:  # a key defined twice is a failed block of bibtexparser (above)
         fields = {f.key.lower(): str(f.value) for f in raw.fields}
-        entry = BibEntry(raw.key, raw.entry_type.lower(), line, fields)
-        if entry.key in seen:
-            problems.append(f"line {line}: key {entry.key!r} is already defined on line {seen[entry.key]}")
-        seen.setdefault(entry.key, line)
+        entry = BibEntry(raw.key, raw.entry_type.lower(), raw.start_line + 1, fields)
         problems += _entry_problems(entry)
         entries.append(entry)
     if problems:
