@@ -116,19 +116,6 @@ def normalise(text: str) -> str:
     return "\n".join(out).strip()
 
 
-def rendered_files(rendered_dir: Path) -> list[Path]:
-    """The article outputs: HTML and DOCX files in the output folder (not its libraries)."""
-    if not rendered_dir.is_dir():
-        return []
-    files = [p for p in rendered_dir.rglob("*") if p.suffix in (".html", ".docx") and "site_libs" not in p.parts
-             and not p.name.startswith(".")]
-    return sorted(files)
-
-
-def rendered_text(path: Path) -> str:
-    return docx_text(path) if path.suffix == ".docx" else html_text(path.read_text(encoding="utf-8"))
-
-
 LANDING_PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head>
