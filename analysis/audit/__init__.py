@@ -9,7 +9,7 @@ from __future__ import annotations
 import traceback
 from typing import Callable
 
-from . import claims, data, manuscript, prisma, reproduction
+from . import claims, data, inputs, journal, manuscript, prisma, reproduction
 from .context import AuditContext, load_context
 from .model import Evidence, Finding, exit_code, mismatch
 
@@ -17,10 +17,12 @@ RuleFamily = Callable[[AuditContext], list[Finding]]
 
 RULE_FAMILIES: dict[str, RuleFamily] = {
     "data": data.check,
+    "inputs": inputs.check,
     "prisma": prisma.check,
     "reproduction": reproduction.check,
     "claims": claims.check,
     "manuscript": manuscript.check,
+    "journal": journal.check,
 }
 
 

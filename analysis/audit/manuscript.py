@@ -1,11 +1,13 @@
-"""Manuscript rules, on the rendered output in ``_manuscript/`` (HTML and DOCX text) when there is one.
+"""Manuscript rules, on the rendered article in ``_manuscript/`` (web page, DOCX and PDF) when there is one.
 
 * no unresolved ``?var:`` marker (what Quarto prints for a variable it cannot find);
 * every variable the manuscript sources use (``{{< var name >}}``) appears, formatted, in the output;
-* no number in the output that the build did not produce (allow-list below);
+* no number in the article's prose that the build did not produce (allow-list below);
 * the output is not older than the data, code and generated files that fed it.
 
-Without a rendered output the family reports one "not rendered" note.
+The text is the article's prose as :mod:`analysis.quarto.prose` reads it from each format's structure: without
+the front matter, the reference list, citation markers and cross-reference labels, paragraph by paragraph, with
+typographic quotes made plain. Without a rendered article the family reports one "not rendered" note.
 """
 
 from __future__ import annotations
@@ -16,16 +18,19 @@ from typing import Any, Iterable
 
 import yaml
 
-from ..quarto.rendered import normalise, rendered_files, rendered_text
+from ..quarto.prose import article_prose, comparable
+from ..quarto.rendered import rendered_articles
 from ..quarto.variables import VarUse, load_variables, manuscript_sources, variable_uses
 from .context import AuditContext
 from .model import Evidence, Finding, match, mismatch, note
 
 FAMILY = "manuscript"
 UNRESOLVED = re.compile(r"\?var:[\w.-]+")
-NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?![\w])")
-#: Numbers any article may print without the analysis producing them.
-ALLOWED_NUMBERS = frozenset({"0", "1", "2", "3", "95", "100", "2020"})
+#: A number as prose prints it: digits, thousands grouped by commas only in threes ("1,250"; "5,6" is two
+#: numbers), an optional decimal part.
+NUMBER = re.compile(r"(?<![\w.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w])")
+#: Numbers any article may print without the analysis producing them: the reporting guideline's name.
+ALLOWED_NUMBERS = frozenset({"2020"})
 
 
 def numbers_in(text: str) -> set[str]:
@@ -48,19 +53,19 @@ def allowed_numbers(root: Path, registry: dict[str, Any]) -> set[str]:
     for text in generated_texts(root):
         allowed |= numbers_in(text)
     allowed |= numbers_in(yaml.safe_dump(registry.get("review", {})))
-    allowed |= {str(t.get("reference_number")) for t in registry.get("trials", []) if t.get("reference_number")}
     return allowed
 
 
-def unexpected_numbers(text: str, allowed: set[str]) -> list[tuple[str, str]]:
-    """Numbers in ``text`` not on the allow-list (years 1900–2100 allowed), with their context."""
+def unexpected_numbers(blocks: Iterable[str], allowed: set[str]) -> list[tuple[str, str]]:
+    """Numbers in the prose ``blocks`` that are not on the allow-list, with their context."""
     found: list[tuple[str, str]] = []
-    for m in NUMBER.finditer(text):
-        token = m.group(0).replace(",", "")
-        if token in allowed or (re.fullmatch(r"\d{4}", token) and 1900 <= int(token) <= 2100):
-            continue
-        lo, hi = max(0, m.start() - 40), min(len(text), m.end() + 40)
-        found.append((token, text[lo:hi].replace("\n", " ")))
+    for text in blocks:
+        for m in NUMBER.finditer(text):
+            token = m.group(0).replace(",", "")
+            if token in allowed:
+                continue
+            lo, hi = max(0, m.start() - 40), min(len(text), m.end() + 40)
+            found.append((token, text[lo:hi]))
     return found
 
 
@@ -87,7 +92,8 @@ def check_rendered(path: Path, root: Path, registry: dict[str, Any], variables: 
                    uses: list[VarUse]) -> list[Finding]:
     """All manuscript rules for one rendered file."""
     name = str(path.relative_to(root))
-    text = rendered_text(path)
+    prose = article_prose(path)
+    text = prose.text
     out: list[Finding] = []
     markers = UNRESOLVED.findall(text)
     if markers:
@@ -97,13 +103,13 @@ def check_rendered(path: Path, root: Path, registry: dict[str, Any], variables: 
     else:
         out.append(match("manuscript.unresolved-variable", "manuscript", name, "no unresolved ?var: marker",
                          Evidence(computed="none found")))
-    flat = normalise(text)
+    flat = " ".join(prose.blocks)
     missing = []
     for use in uses:
         value = variables.get(use.name)
         if value is None:
             missing.append((use, "not in _variables.yml"))
-        elif normalise(value) not in flat:
+        elif comparable(value) not in flat:
             missing.append((use, f"'{value}' not in the output"))
     for use, why in missing:
         out.append(mismatch("manuscript.variable-present", "manuscript",
@@ -115,7 +121,7 @@ def check_rendered(path: Path, root: Path, registry: dict[str, Any], variables: 
         out.append(match("manuscript.variable-present", "manuscript", name,
                          f"all {len(uses)} variable uses appear with their current values",
                          Evidence(computed=f"{len(uses)} uses checked")))
-    extra = unexpected_numbers(text, allowed_numbers(root, registry))
+    extra = unexpected_numbers(prose.blocks, allowed_numbers(root, registry))
     for token, context in extra[:50]:
         out.append(mismatch("manuscript.unknown-number", "manuscript", name, f"number {token} comes from the build",
                             Evidence(token, "not produced by the build"),
@@ -143,12 +149,12 @@ def _mtime(path: Path) -> str:
 
 
 def check(ctx: AuditContext) -> list[Finding]:
-    files = rendered_files(ctx.rendered_dir)
+    files = rendered_articles(ctx.rendered_dir.parent, ctx.rendered_dir.name)
     if not files:
         return [note("manuscript.not-rendered", "manuscript", str(ctx.rendered_dir.relative_to(ctx.root))
                      if ctx.rendered_dir.is_relative_to(ctx.root) else str(ctx.rendered_dir),
-                     "rendered manuscript", "Not rendered: no HTML or DOCX output found, so the manuscript rules "
-                     "were skipped. Run `quarto render` and then the audit again.")]
+                     "rendered manuscript", "Not rendered: no HTML, DOCX or PDF article found, so the manuscript "
+                     "rules were skipped. Run `quarto render` and then the audit again.")]
     variables = load_variables(ctx.root / "_variables.yml")
     uses = variable_uses(manuscript_sources(ctx.root), ctx.root)
     out: list[Finding] = []

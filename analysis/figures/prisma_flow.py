@@ -98,6 +98,9 @@ def flow_rows(counts: dict[str, Any]) -> list[FlowRow]:
     included = [_n("Studies included in review", incl.get("studies"))]
     if incl.get("reports") is not None:
         included.append(_n("Reports of included studies", incl.get("reports")))
+    for key, label in (("cohorts", "Cohorts"), ("participants", "Participants")):
+        if incl.get(key) is not None:
+            included.append(_n(label, incl.get(key)))
     rows.append(FlowRow("Included", Box("included", included)))
     return rows
 

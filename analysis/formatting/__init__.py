@@ -15,7 +15,8 @@ from .numbers import (DASH, NOT_ESTIMABLE, NOT_ESTIMABLE_TEXT, NOT_REPORTED, NOT
                       estimate_with_ci, heterogeneity_class, heterogeneity_line, i2, integer, interval, is_significant,
                       level_label, number, number_range, p_number, p_value, percent, percent_range, percentage_points,
                       printed, q_test, tau_squared, value_range, year_range)
-from .words import MONTHS, NUMBER_WORDS, count_noun, count_word, join_words, long_date, plural
+from .words import (MONTHS, NUMBER_WORDS, NUMERALS_FROM, count_noun, count_word, join_words, long_date, numerals_for,
+                    plural, spelled_out, word_count)
 
 __all__ = [
     # cells
@@ -29,5 +30,6 @@ __all__ = [
     "number", "number_range", "p_number", "p_value", "percent", "percent_range", "percentage_points", "printed",
     "q_test", "tau_squared", "value_range", "year_range",
     # words
-    "MONTHS", "NUMBER_WORDS", "count_noun", "count_word", "join_words", "long_date", "plural",
+    "MONTHS", "NUMBER_WORDS", "NUMERALS_FROM", "count_noun", "count_word", "join_words", "long_date", "numerals_for",
+    "plural", "spelled_out", "word_count",
 ]

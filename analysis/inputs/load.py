@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from .bibliography import bibliography_keys
+from .bibliography import BibEntry, load_bibliography
 from .errors import DataError
 from .trials import load_trials
 from .yaml_files import load_prisma, load_review
@@ -21,7 +21,11 @@ class Inputs:
     trials: pd.DataFrame
     prisma: dict[str, Any]
     review: dict[str, Any]
-    bibliography_keys: list[str]
+    references: list[BibEntry]
+
+    @property
+    def bibliography_keys(self) -> list[str]:
+        return [entry.key for entry in self.references]
 
 
 def load_inputs(data_dir: Path | str) -> Inputs:
@@ -30,11 +34,12 @@ def load_inputs(data_dir: Path | str) -> Inputs:
     trials = load_trials(data_dir / "trials.csv")
     prisma = load_prisma(data_dir / "prisma.yaml")
     review = load_review(data_dir / "review.yaml")
-    keys = bibliography_keys(data_dir / "references.bib")
+    references = load_bibliography(data_dir / "references.bib")
+    keys = {entry.key for entry in references}
     missing = [(i + 2, sid, key) for i, (sid, key) in enumerate(zip(trials["study_id"], trials["reference_key"]))
                if key not in keys]
     if missing:
         raise DataError(data_dir / "trials.csv", [
             f"line {line} (study_id {sid}), column reference_key: {key!r} is not in references.bib"
             for line, sid, key in missing])
-    return Inputs(trials, prisma, review, keys)
+    return Inputs(trials, prisma, review, references)

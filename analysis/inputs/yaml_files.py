@@ -58,6 +58,8 @@ PRISMA_COUNTS = [
     "screening.reports_not_retrieved", "eligibility.reports_assessed", "eligibility.reports_excluded",
     "included.studies", "included.reports",
 ]
+#: Counts a flow diagram may state in its 'included' box; when given, the build checks them against trials.csv.
+PRISMA_OPTIONAL_COUNTS = ["included.cohorts", "included.participants"]
 
 
 def load_prisma(path: Path | str) -> dict[str, Any]:
@@ -67,6 +69,10 @@ def load_prisma(path: Path | str) -> dict[str, Any]:
     problems: list[str] = []
     for key in PRISMA_COUNTS:
         _get(content, key, problems, _count_or_null)
+    for key in PRISMA_OPTIONAL_COUNTS:
+        section, _, name = key.partition(".")
+        if isinstance(content.get(section), dict) and name in content[section]:
+            _get(content, key, problems, _count_or_null)
     reasons = _get(content, "eligibility.exclusion_reasons", problems,
                    lambda v: None if isinstance(v, list) else "expected a list of {reason, n}")
     for i, item in enumerate(reasons or []):
@@ -102,6 +108,27 @@ def load_review(path: Path | str) -> dict[str, Any]:
                lambda v: None if isinstance(v, (int, float)) and 0 <= v <= 100 else "expected a percentage")
     if low is not None and mod is not None and low >= mod:
         problems.append("key heterogeneity_thresholds: 'low' must be below 'moderate'")
+    if problems:
+        raise DataError(path, problems)
+    return content
+
+
+#: Limits of ``journal.yaml`` (whole numbers), each with what it bounds.
+JOURNAL_LIMITS = ("abstract_words_max", "keywords_min", "keywords_max", "figures_tables_max")
+
+
+def load_journal(path: Path | str) -> dict[str, Any]:
+    """Read ``journal.yaml``: the target journal, its article type and its limits (whole numbers > 0)."""
+    path = Path(path)
+    content = _read_yaml(path)
+    problems: list[str] = []
+    for key in ("journal", "article_type"):
+        _get(content, key, problems, lambda v: None if isinstance(v, str) and v.strip() else "expected text")
+    for key in JOURNAL_LIMITS:
+        _get(content, key, problems, lambda v: None if isinstance(v, int) and not isinstance(v, bool) and v > 0
+             else f"expected a whole number above 0, got {v!r}")
+    if not problems and content["keywords_min"] > content["keywords_max"]:
+        problems.append("keys keywords_min, keywords_max: the minimum is above the maximum")
     if problems:
         raise DataError(path, problems)
     return content

@@ -14,9 +14,13 @@ What an author can rely on:
 * **Counts carry their noun** in the right number: ``trials.total`` reads
   "nine trials", "one trial" or "no trials", so the prose never types the noun
   after a count (``check-manuscript`` rejects ``{{< var x >}} trials`` when
-  ``x`` is a bare count). Keys ending in ``_n`` are bare number words for
+  ``x`` is a bare count). Keys ending in ``_n`` are bare counts for
   sentences that already name the noun ("Of the nine cohorts ..., eight
-  reported ..."). Counts up to twelve are words, larger counts digits.
+  reported ..."). Words or numerals follow the house rule of
+  :mod:`analysis.formatting.words`: zero to nine in words, 10 and above in
+  numerals, and every count of one kind (trials, cohorts, patients, ...) as a
+  numeral once the largest count of that kind in the article reaches 10
+  (:func:`count`, :func:`largest_counts`).
 * **Keys ending in ``_sentence``** are whole sentences without the full stop,
   worded for what the data hold (e.g. when no cohort reports a value).
 * Statistics that cannot be computed read "not estimable"; values the sources
@@ -32,7 +36,7 @@ The groups (see :func:`build_variables`): ``review`` (protocol facts),
 ``prisma`` (flow counts), ``trials``, ``cohorts``, ``orr`` / ``cr`` (pooled
 results: per group ``mono``, ``combo``, ``naive``, ``overall`` the keys
 ``cohorts``, ``patients``, ``est``, ``est_ci``, ``het``, ``het_class``, ``pi``,
-``glmm``; per outcome ``groups``, ``difference``, ``difference_verdict``,
+``glmm``, and for the groups (not ``overall``) ``range``, the single-cohort rates from lowest to highest; per outcome ``groups``, ``difference``, ``difference_verdict``,
 ``bias.*``, ``loo.*``, ``glmm_max_difference``, ``range_prior_cart``),
 ``compare`` (pooled estimates compared in words), ``rates`` (single-cohort
 rates per treatment) and ``tte`` (time-to-event summaries). Every group keeps
@@ -68,8 +72,30 @@ def thresholds(registry: dict[str, Any]) -> tuple[float, float]:
     return float(t["low"]), float(t["moderate"])
 
 
-def cohorts(n: int) -> str:
-    return fmt.count_noun(n, "cohort")
+def largest_counts(registry: dict[str, Any]) -> dict[str, int]:
+    """The largest count of each kind of thing the article states, which decides words or numerals for every
+    count of that kind (house rule, :mod:`analysis.formatting.words`)."""
+    s = registry["summary"]
+    trials = s["n_trials"]
+    return {"trial": trials, "full paper": trials, "conference abstract": trials, "cohort": s["n_cohorts"],
+            "patient": max(s["participants_total"], int(registry["review"]["eligibility"]["min_patients_per_cohort"])),
+            "group": len(registry["subgroups"]) + 1, "antibody": len(s["trials_by_antibody"])}
+
+
+def count(registry: dict[str, Any], n: int | None, noun: str, plural_form: str | None = None,
+          capital: bool = False) -> str:
+    """A count with its noun, written by the house rule for its kind: 'nine trials', '3 cohorts' (when the
+    article counts 10 or more cohorts somewhere)."""
+    return fmt.count_noun(n, noun, plural_form, capital=capital, largest=largest_counts(registry).get(noun))
+
+
+def bare(registry: dict[str, Any], n: int, noun: str) -> str:
+    """A bare count of things of kind ``noun``, by the same rule: 'eight', '8'."""
+    return fmt.count_word(n, largest=largest_counts(registry).get(noun))
+
+
+def cohorts(registry: dict[str, Any], n: int) -> str:
+    return count(registry, n, "cohort")
 
 
 def direction(a: float, b: float, significant: bool | None) -> str:
@@ -100,8 +126,8 @@ def meta_vars(m: dict[str, Any], glmm: dict[str, Any] | None, registry: dict[str
     level = m["level"]
     has_glmm = bool(glmm) and "error" not in glmm
     return {
-        "cohorts": cohorts(m["k"]),
-        "patients": fmt.count_noun(m["patients"], "patient"),
+        "cohorts": cohorts(registry, m["k"]),
+        "patients": count(registry, m["patients"], "patient"),
         "est": fmt.percent(m["estimate"]),
         "est_ci": fmt.estimate_with_ci(m["estimate"], m["ci_low"], m["ci_high"], level=level),
         "het": heterogeneity_words(m["i2"], m["q_p"], low, moderate),
@@ -113,10 +139,11 @@ def meta_vars(m: dict[str, Any], glmm: dict[str, Any] | None, registry: dict[str
     }
 
 
-#: A group without cohorts reporting the outcome keeps the keys of :func:`meta_vars`.
-NO_ANALYSIS = {"cohorts": cohorts(0), "patients": fmt.count_noun(0, "patient"),
-               **{k: fmt.NOT_ESTIMABLE_TEXT for k in ("est", "est_ci", "het_class", "pi", "glmm")},
-               "het": "heterogeneity that could not be estimated"}
+def no_analysis(registry: dict[str, Any]) -> dict[str, str]:
+    """A group without cohorts reporting the outcome keeps the keys of :func:`meta_vars`."""
+    return {"cohorts": cohorts(registry, 0), "patients": count(registry, 0, "patient"),
+            **{k: fmt.NOT_ESTIMABLE_TEXT for k in ("est", "est_ci", "het_class", "pi", "glmm")},
+            "het": "heterogeneity that could not be estimated"}
 
 
 def loo_vars(m: dict[str, Any]) -> dict[str, str]:
@@ -150,10 +177,10 @@ def bias_vars(m: dict[str, Any], alpha: float) -> dict[str, str]:
     return {"egger_p": fmt.p_value(egger_p), "begg_p": fmt.p_value(begg_p), "verdict": verdict}
 
 
-def difference_vars(block: dict[str, Any], alpha: float) -> dict[str, str]:
+def difference_vars(registry: dict[str, Any], block: dict[str, Any], alpha: float) -> dict[str, str]:
     """The test for subgroup differences: the statistic and its verdict (decided on P as printed)."""
     diff = block.get("subgroup_difference")
-    groups = fmt.count_noun(len(block["subgroups"]), "group")
+    groups = count(registry, len(block["subgroups"]), "group")
     if not diff:
         return {"groups": groups, "difference": "no test with fewer than two groups",
                 "difference_verdict": "could not be compared"}
@@ -170,8 +197,10 @@ def outcome_vars(registry: dict[str, Any], outcome: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in [g["key"] for g in registry["subgroups"]] + ["overall"]:
         m = block["overall"] if key == "overall" else block["subgroups"].get(key)
-        out[SUBGROUP_KEYS[key]] = meta_vars(m, block["glmm"].get(key), registry) if m else NO_ANALYSIS
-    out.update(difference_vars(block, alpha))
+        out[SUBGROUP_KEYS[key]] = meta_vars(m, block["glmm"].get(key), registry) if m else no_analysis(registry)
+        if key != "overall":  # the spread of single-cohort rates, for text that summarises instead of listing
+            out[SUBGROUP_KEYS[key]]["range"] = fmt.percent_range(block["range_by_subgroup"].get(key))
+    out.update(difference_vars(registry, block, alpha))
     out["bias"] = bias_vars(block["overall"], alpha)
     out["loo"] = loo_vars(block["overall"])
     out["glmm_max_difference"] = glmm_max_difference(block)
@@ -251,22 +280,22 @@ def trial_vars(registry: dict[str, Any]) -> dict[str, str]:
     by_antibody = dict(sorted(s["trials_by_antibody"].items(), key=lambda kv: (-kv[1], kv[0])))
     years = sorted(s["trials_by_year"].items(), key=lambda kv: kv[0], reverse=True)
     by_pub = s["trials_by_publication_type"]
-    publications = [fmt.count_noun(by_pub[k], label) for k, label in PUBLICATION_TYPES.items() if by_pub.get(k)]
+    publications = [count(registry, by_pub[k], label) for k, label in PUBLICATION_TYPES.items() if by_pub.get(k)]
     partners = list(dict.fromkeys(t["partner_drug"] for t in _prior_cart(registry)
                                   if t["regimen"] == "combination" and t["partner_drug"]))
     return {
-        "total": fmt.count_noun(s["n_trials"], "trial"),
-        "prior_cart": fmt.count_noun(s["n_trials_prior_cart"], "trial"),
-        "prior_cart_cap": fmt.count_noun(s["n_trials_prior_cart"], "trial", capital=True),
-        "cart_naive": fmt.count_noun(s["n_trials_cart_naive"], "trial"),
-        "participants_prior_cart": fmt.count_noun(s["participants_prior_cart"], "patient"),
-        "participants_cart_naive": fmt.count_noun(s["participants_cart_naive"], "patient"),
+        "total": count(registry, s["n_trials"], "trial"),
+        "prior_cart": count(registry, s["n_trials_prior_cart"], "trial"),
+        "prior_cart_cap": count(registry, s["n_trials_prior_cart"], "trial", capital=True),
+        "cart_naive": count(registry, s["n_trials_cart_naive"], "trial"),
+        "participants_prior_cart": count(registry, s["participants_prior_cart"], "patient"),
+        "participants_cart_naive": count(registry, s["participants_cart_naive"], "patient"),
         "publications": fmt.join_words(publications) or fmt.NOT_REPORTED,
         "year_range": fmt.year_range(*s["year_range"]),
-        "by_year": fmt.join_words([f"{fmt.count_word(n)} in {year}" for year, n in years]),
+        "by_year": fmt.join_words([f"{bare(registry, n, 'trial')} in {year}" for year, n in years]),
         "antibodies": fmt.join_words(list(by_antibody)),
-        "antibody_count": fmt.count_noun(len(by_antibody), "antibody", "antibodies"),
-        "by_antibody": fmt.join_words([f"{name} ({fmt.count_noun(n, 'trial')})" for name, n in by_antibody.items()]),
+        "antibody_count": count(registry, len(by_antibody), "antibody", "antibodies"),
+        "by_antibody": fmt.join_words([f"{name} ({count(registry, n, 'trial')})" for name, n in by_antibody.items()]),
         "partner_drugs": fmt.join_words(partners, "or") or "other drugs",
     }
 
@@ -277,7 +306,7 @@ def refractory_sentence(registry: dict[str, Any]) -> str:
     value_range = registry["summary"]["refractory_to_cart_range"]
     if not n or not value_range:
         return "No cohort treated after CAR-T reported the proportion of patients refractory to CAR-T"
-    return (f"The proportion of patients refractory to CAR-T, reported for {cohorts(n)}, was "
+    return (f"The proportion of patients refractory to CAR-T, reported for {cohorts(registry, n)}, was "
             f"{fmt.percent_range(value_range)}")
 
 
@@ -300,14 +329,14 @@ def cohort_vars(registry: dict[str, Any]) -> dict[str, str]:
     s = registry["summary"]
     reporting = s["cohorts_reporting"]
     return {
-        "total": cohorts(s["n_cohorts"]),
-        "prior_cart": cohorts(s["n_cohorts_prior_cart"]),
-        "cart_naive": cohorts(s["n_cohorts_cart_naive"]),
-        "monotherapy": cohorts(s["cohorts_by_regimen"].get("monotherapy", 0)),
-        "combination": cohorts(s["cohorts_by_regimen"].get("combination", 0)),
-        "orr_reported_n": fmt.count_word(reporting["orr"]),
-        "cr_reported_n": fmt.count_word(reporting["cr"]),
-        "orr_missing": cohorts(s["n_cohorts_prior_cart"] - reporting["orr"]),
+        "total": cohorts(registry, s["n_cohorts"]),
+        "prior_cart": cohorts(registry, s["n_cohorts_prior_cart"]),
+        "cart_naive": cohorts(registry, s["n_cohorts_cart_naive"]),
+        "monotherapy": cohorts(registry, s["cohorts_by_regimen"].get("monotherapy", 0)),
+        "combination": cohorts(registry, s["cohorts_by_regimen"].get("combination", 0)),
+        "orr_reported_n": bare(registry, reporting["orr"], "cohort"),
+        "cr_reported_n": bare(registry, reporting["cr"], "cohort"),
+        "orr_missing": cohorts(registry, s["n_cohorts_prior_cart"] - reporting["orr"]),
         "size_range_prior_cart": fmt.number_range(s["n_patients_range_prior_cart"], "patients"),
         "refractory_sentence": refractory_sentence(registry),
         "prior_lines_sentence": prior_lines_sentence(s),
@@ -327,7 +356,7 @@ def review_vars(registry: dict[str, Any]) -> dict[str, str]:
         "search_end": fmt.long_date(r["search"]["end"]),
         "databases": fmt.join_words(r["search"]["databases"]),
         "conferences": fmt.join_words(r["search"]["conferences"]),
-        "min_patients": fmt.count_noun(int(r["eligibility"]["min_patients_per_cohort"]), "patient"),
+        "min_patients": count(registry, int(r["eligibility"]["min_patients_per_cohort"]), "patient"),
         "alpha": f"{significance_level(registry):g}",
         "i2_low": fmt.i2(low, 0),
         "i2_moderate": fmt.i2(moderate, 0),
@@ -345,7 +374,7 @@ def methods_vars(registry: dict[str, Any]) -> dict[str, str]:
         "tau2": fmt.method_name(s["tau2_method"]),
         "pooled_ci": (f"the {pooled_ci} method (t distribution)" if s["hksj"] else f"the {pooled_ci} approximation"),
         "study_ci": fmt.method_name(s["study_ci"]),
-        "groups": fmt.count_noun(len(registry["subgroups"]), "group"),
+        "groups": count(registry, len(registry["subgroups"]), "group"),
     }
 
 
@@ -410,7 +439,7 @@ def tte_value(row: dict[str, Any]) -> str:
     raise ValueError(f"unexpected time-to-event status {status!r}")
 
 
-def tte_values(rows: list[dict[str, Any]]) -> str:
+def tte_values(registry: dict[str, Any], rows: list[dict[str, Any]]) -> str:
     """'9.7, 14.8 and 19.7 months; not reached in one cohort; a rate of 25.0% at 12 months'."""
     medians = [fmt.number(r["value"]) for r in rows if r["status"] == "median"]
     parts = []
@@ -419,9 +448,18 @@ def tte_values(rows: list[dict[str, Any]]) -> str:
     for status, text in (("not_reached", "not reached"), ("not_estimable", fmt.NOT_ESTIMABLE_TEXT)):
         n = sum(r["status"] == status for r in rows)
         if n:
-            parts.append(f"{text} in {cohorts(n)}")
+            parts.append(f"{text} in {cohorts(registry, n)}")
     parts += [f"a rate of {tte_value(r)}" for r in rows if r["status"] == "landmark"]
     return "; ".join(parts) if parts else "none reported"
+
+
+def median_range(rows: list[dict[str, Any]]) -> str:
+    """The medians reported for one outcome as a range: '3.8–31.1 months', '22.0 months', or 'not reported'."""
+    medians = [r["value"] for r in rows if r["status"] == "median"]
+    if not medians:
+        return fmt.NOT_REPORTED
+    low, high = fmt.number(min(medians)), fmt.number(max(medians))
+    return f"{low} {TTE_UNIT}" if low == high else f"{low}{fmt.DASH}{high} {TTE_UNIT}"
 
 
 def followup_sentence(registry: dict[str, Any]) -> str:
@@ -429,12 +467,16 @@ def followup_sentence(registry: dict[str, Any]) -> str:
     value_range = registry["time_to_event"]["followup"]["range"]
     if not n or not value_range:
         return "No cohort treated after CAR-T reported its median follow-up"
-    return f"Median follow-up, reported for {cohorts(n)}, was {fmt.number_range(value_range, TTE_UNIT)}"
+    return f"Median follow-up, reported for {cohorts(registry, n)}, was {fmt.number_range(value_range, TTE_UNIT)}"
 
 
 def tte_vars(registry: dict[str, Any]) -> dict[str, Any]:
     t = registry["time_to_event"]
-    out: dict[str, Any] = {key: {"cohorts": cohorts(len(t[key]["rows"])), "summary": tte_values(t[key]["rows"])}
+    out: dict[str, Any] = {key: {"cohorts": cohorts(registry, len(t[key]["rows"])),
+                                 "summary": tte_values(registry, t[key]["rows"]),
+                                 "median_range": median_range(t[key]["rows"]),
+                                 "median_cohorts": cohorts(registry, sum(r["status"] == "median"
+                                                                          for r in t[key]["rows"]))}
                            for key in ("dor", "docr", "pfs", "os")}
     out["followup_sentence"] = followup_sentence(registry)
     return out

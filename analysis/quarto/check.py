@@ -22,7 +22,8 @@ the prose by hand (every number must come from the build). Rules:
   underscores, and unique; every ``@fig-`` / ``@tbl-`` reference has exactly one;
 * citations: every ``@key`` is in the bibliography;
 * shortcodes are well formed and on one line; metadata files contain none;
-* digits: no digit in hand-written prose, apart from a short reviewed allow-list.
+* digits: no digit in hand-written prose, apart from a short reviewed allow-list;
+* journal limits (``data/journal.yaml``): words of the abstract, number of keywords, figures plus tables.
 
 Sources: https://quarto.org/docs/authoring/variables.html,
 https://quarto.org/docs/authoring/includes.html,
@@ -37,6 +38,8 @@ import json
 import re
 from pathlib import Path
 
+from ..inputs.errors import DataError
+from .journal import JOURNAL_FILE, limit_checks, load_limits
 from .project import Problem, Project, load_project, lookup, resolve_target
 from .sources import (ATTRIBUTE_ID, CELL_LABEL, CITATION, CROSSREF, CROSSREF_PREFIXES, IMAGE, INLINE_CODE,
                       JINJA_VARIABLE, SHORTCODE, URL, Line, collect, prose_only, template_lines)
@@ -255,6 +258,22 @@ def check_digits(project: Project, lines: list[Line], template: bool = False) ->
                           "({{< var ... >}}) or a generated include")
 
 
+def check_journal_limits(project: Project, lines: list[Line]) -> None:
+    """The target journal's limits (data/journal.yaml): abstract words, keywords, figures and tables."""
+    if not (project.root / JOURNAL_FILE).exists():
+        return  # no target journal named: nothing to check against
+    try:
+        limits = load_limits(project.root)
+    except DataError as exc:
+        project.error(exc.path, 1, 1, "; ".join(exc.problems))
+        return
+    for check in limit_checks(project, lines, limits):
+        if not check.ok:
+            advice = {"abstract words": " (the abstract is generated: shorten manuscript/_templates/abstract.md.j2)",
+                      "keywords": " (the keywords of the front matter)"}.get(check.name, "")
+            project.error(check.path, check.line, 1, check.message() + advice)
+
+
 def check_project(root: Path) -> tuple[Project, list[Problem]]:
     """Run every rule; return the project and the problems found (sorted by file and line)."""
     project = load_project(root)
@@ -266,6 +285,7 @@ def check_project(root: Path) -> tuple[Project, list[Problem]]:
     check_images(project, lines)
     check_counts(project, lines)
     check_digits(project, lines)
+    check_journal_limits(project, lines)
     for template in (f for f in collected.files if f.suffix == ".j2"):
         check_digits(project, template_lines(template), template=True)
         check_counts(project, template_lines(template), template=True)

@@ -21,9 +21,9 @@ ARTICLE_STEM = "index"
 CANDIDATE_FOLDERS = (Path("manuscript"), Path("."))
 
 
-def rendered_article(folder: Path, suffix: str) -> Path | None:
-    """The rendered article with this suffix ('.html', '.docx', '.pdf') under ``folder/_manuscript``, if any."""
-    out = folder / OUTPUT_DIR
+def rendered_article(folder: Path, suffix: str, output_dir: str = OUTPUT_DIR) -> Path | None:
+    """The rendered article with this suffix ('.html', '.docx', '.pdf') under ``folder/<output_dir>``, if any."""
+    out = folder / output_dir
     for sub in CANDIDATE_FOLDERS:
         path = out / sub / f"{ARTICLE_STEM}{suffix}"
         if path.is_file():
@@ -31,9 +31,10 @@ def rendered_article(folder: Path, suffix: str) -> Path | None:
     return None
 
 
-def rendered_articles(folder: Path) -> list[Path]:
+def rendered_articles(folder: Path, output_dir: str = OUTPUT_DIR) -> list[Path]:
     """All rendered formats of the article that exist (HTML, DOCX, PDF)."""
-    return [p for p in (rendered_article(folder, s) for s in (".html", ".docx", ".pdf")) if p is not None]
+    return [p for p in (rendered_article(folder, s, output_dir) for s in (".html", ".docx", ".pdf"))
+            if p is not None]
 
 
 # ----------------------------------------------------------------------------- visible text
@@ -113,19 +114,6 @@ def normalise(text: str) -> str:
         if line or (out and out[-1]):
             out.append(line)
     return "\n".join(out).strip()
-
-
-def rendered_files(rendered_dir: Path) -> list[Path]:
-    """The article outputs: HTML and DOCX files in the output folder (not its libraries)."""
-    if not rendered_dir.is_dir():
-        return []
-    files = [p for p in rendered_dir.rglob("*") if p.suffix in (".html", ".docx") and "site_libs" not in p.parts
-             and not p.name.startswith(".")]
-    return sorted(files)
-
-
-def rendered_text(path: Path) -> str:
-    return docx_text(path) if path.suffix == ".docx" else html_text(path.read_text(encoding="utf-8"))
 
 
 LANDING_PAGE = """<!DOCTYPE html>

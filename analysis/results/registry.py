@@ -22,7 +22,9 @@ from ..inputs.trials import POPULATIONS, PUBLICATION_TYPES, TTE_OUTCOMES
 from ..io import write_json
 from ..stats.glmm import fit_logistic_glmm
 from ..stats.meta import Settings, analyse_subgroups
+from ..inputs.bibliography import unverified
 from .compat import compat_section
+from .cross_checks import cross_checks
 from .prisma_checks import check_flow, implied_duplicates
 from .provenance import provenance as build_provenance
 from .serialize import clean, subgroups_to_dict
@@ -253,6 +255,9 @@ def build_registry(inputs: Inputs, settings: Settings | None = None, provenance:
         "outcomes": {o: _outcome(records, o, settings) for o in OUTCOMES},
         "time_to_event": _time_to_event(records, summary),
         "prisma": _prisma(inputs.prisma),
+        "cross_checks": cross_checks(inputs.prisma, review, inputs.trials),
+        "references": {"entries": len(inputs.references),
+                       "unverified": [vars(u) for u in unverified(inputs.references)]},
     }
     # Labelled compatibility section (Stata metaprop conventions), read only by the audit.
     registry["compat"] = compat_section(records, registry["outcomes"])
