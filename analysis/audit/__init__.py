@@ -9,7 +9,7 @@ from __future__ import annotations
 import traceback
 from typing import Callable
 
-from . import claims, data, manuscript, prisma, reproduction
+from . import checklist, claims, data, manuscript, prisma, reproduction
 from .context import AuditContext, load_context
 from .model import Evidence, Finding, exit_code, mismatch
 
@@ -21,6 +21,7 @@ RULE_FAMILIES: dict[str, RuleFamily] = {
     "reproduction": reproduction.check,
     "claims": claims.check,
     "manuscript": manuscript.check,
+    "checklist": checklist.check,
 }
 
 
