@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from ..io import display_name
 from .options import add_project_options, update_build_unless_told_not
 
 
@@ -15,6 +16,8 @@ def register(sub: Any) -> None:
                                    "table as its own file, and both PRISMA 2020 checklists filled from the rendered "
                                    "review PDF. Needs a current review render: `make submission` makes one first.")
     add_project_options(p, "use build/ as it is (default: update it first)")
+    p.add_argument("--out", metavar="FOLDER", help="write the package here (and FOLDER.zip) instead of "
+                                                   "build/submission/")
     p.set_defaults(func=run)
 
 
@@ -23,9 +26,9 @@ def run(args: argparse.Namespace) -> int:
 
     root = Path(args.root).resolve()
     update_build_unless_told_not(root, args)
-    package = build_package(root)
-    print(f"submission: {len(package.files)} files in {package.folder.relative_to(root)}, "
-          f"zipped as {package.zip.relative_to(root)} ({package.zip.stat().st_size / 1e6:.1f} MB)")
+    package = build_package(root, Path(args.out).resolve() if args.out else None)
+    print(f"submission: {len(package.files)} files in {display_name(package.folder, root)}, zipped as "
+          f"{display_name(package.zip, root)} ({package.zip.stat().st_size / 1e6:.1f} MB)")
     missing = package.resolution.not_reported
     reported = sum(len(rows) for rows in package.resolution.rows.values()) - len(missing)
     print(f"  PRISMA 2020: {reported} items located in Manuscript.pdf, {len(missing)} not reported: "

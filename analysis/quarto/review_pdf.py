@@ -24,6 +24,8 @@ LINE_NUMBER_MAX_X = 60.0
 #: A marker belongs to the numbered line whose box (widened by this much, in points) contains it.
 LINE_TOLERANCE = 3.0
 SECTION_SEPARATOR = " › "
+#: A space after a dash that ends a word is dropped from searched phrases, as from the text (see _text_stream).
+GLUED_DASH = re.compile(r"(?<=\S-)\s+")
 
 
 #: What a render of the article reads (relative to the project): its sources, the profiles, and what the build
@@ -130,7 +132,7 @@ class ReviewPdf:
         positions; each hit is the position of its first word."""
         words = [w for w in self.words if (start is None or w.position >= start) and (end is None or w.position < end)]
         stream, owners = _text_stream(words)
-        needle = normalise_text(phrase)
+        needle = GLUED_DASH.sub("", normalise_text(phrase))
         hits: list[Position] = []
         if not needle:
             return hits
@@ -151,14 +153,15 @@ def normalise_text(text: str) -> str:
 
 
 def _text_stream(words: list[Word]) -> tuple[str, list[int]]:
-    """The words joined by single spaces, and for each character the index of its word."""
+    """The words joined by single spaces, and for each character the index of its word. A word that ends in a
+    dash joins the next without a space: lines break after the dash of a range ("55.5–" / "73.8%")."""
     parts: list[str] = []
     owners: list[int] = []
     for i, w in enumerate(words):
         text = normalise_text(w.text)
         if not text:
             continue
-        if parts:
+        if parts and not (len(parts[-1]) > 1 and parts[-1].endswith("-")):
             parts.append(" ")
             owners.append(i)
         parts.append(text)
@@ -193,8 +196,8 @@ def read_review_pdf(path: Path) -> ReviewPdf:
                     lines.append(NumberedLine(int(text), number, y0, y1))
                 elif text.isdigit() and y0 > height - 70.9:  # the page number, in the bottom margin
                     continue
-                else:
-                    words.append(Word(text, Position(number, y0)))
+                else:  # placed at its vertical centre, which lies inside its line's number box
+                    words.append(Word(text, Position(number, (y0 + y1) / 2)))
             for link in page.get_links():
                 marker = _marker(link.get("uri") or "", number, link["from"].y0)
                 if marker is not None:

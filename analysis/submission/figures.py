@@ -18,12 +18,11 @@ trusted: width 85 or 180 mm, at least 300 dpi, at most one page high, RGB.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..io import atomic_path
-from ..quarto.sources import IMAGE
+from ..quarto.floats import article_floats
 
 #: Frontiers' column widths in millimetres, and how far a file may be off (one pixel at 300 dpi is 0.085 mm).
 WIDTHS_MM = (85.0, 180.0)
@@ -33,7 +32,6 @@ MIN_DPI = 300.0
 MAX_HEIGHT_MM = 247.0
 JPEG_QUALITY = 95
 MM_PER_INCH = 25.4
-FIGURE_LABEL = re.compile(r"\{#(fig-[\w-]+)")
 
 
 @dataclass(frozen=True)
@@ -48,17 +46,6 @@ class FigureFile:
 
 class FigureError(ValueError):
     """A figure file that does not meet the journal's requirements (the message names the file and the rule)."""
-
-
-def article_figures(root: Path) -> list[tuple[str, Path]]:
-    """(label, build stem) of every numbered figure of manuscript/index.qmd, in the order the article shows them."""
-    article = root / "manuscript" / "index.qmd"
-    out: list[tuple[str, Path]] = []
-    for line in article.read_text(encoding="utf-8").splitlines():
-        image, label = IMAGE.search(line), FIGURE_LABEL.search(line)
-        if image and label:
-            out.append((label.group(1), (article.parent / image.group("path")).resolve()))
-    return out
 
 
 def measure(path: Path) -> tuple[float, float, float, str]:
@@ -101,7 +88,8 @@ def write_figures(root: Path, out_dir: Path) -> list[FigureFile]:
     import shutil
 
     written: list[FigureFile] = []
-    for number, (label, stem) in enumerate(article_figures(root), start=1):
+    for figure in (f for f in article_floats(root) if f.kind == "Figure"):
+        number, label, stem = figure.number, figure.label, figure.source
         tiff = stem.with_name(stem.name + ".tif")
         if not tiff.is_file():
             raise FigureError(f"{tiff}: not found (figure {label}); run `make build`")

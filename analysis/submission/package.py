@@ -18,7 +18,6 @@ previous package as it was.
 from __future__ import annotations
 
 import shutil
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ from typing import Any
 
 from ..checklist.locate import Resolution, resolve
 from ..inputs.errors import DataError
-from ..io import atomic_path, read_json, sha256_file, write_json, write_text
+from ..io import atomic_folder, atomic_path, read_json, sha256_file, write_json, write_text
 from ..quarto.review_pdf import REVIEW_OUTPUT_DIR, newer_render_inputs, read_review_pdf, review_article
 from ..results.output_provenance import provenance_metadata
 from .checklist_docx import write_checklist_docx
@@ -35,8 +34,7 @@ from .checklist_table import checklist_tables
 from .figures import FigureFile, write_figures
 from .tables import TableFile, write_tables
 
-PACKAGE_DIR = Path("build") / "submission"
-ZIP_PATH = Path("build") / "submission.zip"
+PACKAGE_DIR = Path("build") / "submission"  # and its zip, build/submission.zip
 MECA_NAME = "index-meca.zip"
 CHECKLIST_FILES = {"main": "PRISMA2020_checklist", "abstract": "PRISMA2020_abstract_checklist"}
 #: Fixed time stamp of the zip entries: the same files give the same zip.
@@ -122,8 +120,8 @@ def write_zip(folder: Path, target: Path) -> None:
             archive.writestr(info, path.read_bytes())
 
 
-def build_package(root: Path) -> Package:
-    """Assemble ``build/submission/`` and ``build/submission.zip`` from the current render and build."""
+def build_package(root: Path, folder: Path | None = None) -> Package:
+    """Assemble ``build/submission/`` (or ``folder``) and a zip beside it from the current render and build."""
     root = Path(root)
     pdf_path, docx_path, meca = _rendered(root)
     review = read_review_pdf(pdf_path)
@@ -131,10 +129,9 @@ def build_package(root: Path) -> Package:
     if resolution.problems:
         raise SubmissionError(pdf_path, list(resolution.problems))
     registry = read_json(root / "build" / "results.json")
-    folder = root / PACKAGE_DIR
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".submission.", dir=folder.parent))
-    try:
+    folder = Path(folder) if folder is not None else root / PACKAGE_DIR
+    archive = folder.with_suffix(".zip")
+    with atomic_folder(folder) as staging:
         _copy(pdf_path, staging / "Manuscript.pdf")
         _copy(docx_path, staging / "Manuscript.docx")
         _copy(meca, staging / "Manuscript-meca.zip")
@@ -151,12 +148,6 @@ def build_package(root: Path) -> Package:
             "files": {p.relative_to(staging).as_posix(): {"sha256": sha256_file(p), "bytes": p.stat().st_size}
                       for p in files},
         })
-        if folder.exists():
-            shutil.rmtree(folder)
-        staging.rename(folder)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
-    write_zip(folder, root / ZIP_PATH)
-    return Package(folder, root / ZIP_PATH, tuple(sorted(p for p in folder.rglob("*") if p.is_file())),
+    write_zip(folder, archive)
+    return Package(folder, archive, tuple(sorted(p for p in folder.rglob("*") if p.is_file())),
                    tuple(figures), tuple(tables), resolution)
