@@ -70,8 +70,9 @@ def load_checklists(path: Path = STANDARD_FILE) -> dict[str, Checklist]:
     """Both checklists, keyed 'main' and 'abstract'."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     src = data["source"]
-    source = Source(citation=" ".join(str(src["citation"]).split()), footer=" ".join(str(src["template_footer"]).split()),
-                    licence=str(src["licence"]), licence_url=str(src["licence_url"]), doi=str(src["doi"]))
+    source = Source(citation=" ".join(str(src["citation"]).split()),
+                    footer=" ".join(str(src["template_footer"]).split()), licence=str(src["licence"]),
+                    licence_url=str(src["licence_url"]), doi=str(src["doi"]))
     return {"main": Checklist("main", TITLES["main"], _items(data["main"], "", path), source),
             "abstract": Checklist("abstract", TITLES["abstract"], _items(data["abstract"], ABSTRACT_PREFIX, path),
                                   source)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +23,16 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..submission.checklist_pdf import TypstError
     from ..submission.package import build_package
 
     root = Path(args.root).resolve()
     update_build_unless_told_not(root, args)
-    package = build_package(root, Path(args.out).resolve() if args.out else None)
+    try:
+        package = build_package(root, Path(args.out).resolve() if args.out else None)
+    except TypstError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(f"submission: {len(package.files)} files in {display_name(package.folder, root)}, zipped as "
           f"{display_name(package.zip, root)} ({package.zip.stat().st_size / 1e6:.1f} MB)")
     missing = package.resolution.not_reported

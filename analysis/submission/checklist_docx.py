@@ -40,7 +40,8 @@ def _repeat_as_header(row) -> None:  # type: ignore[no-untyped-def]
     row._tr.get_or_add_trPr().append(flag)
 
 
-def _write(cell, text: str, bold: bool = False, italic: bool = False, centred: bool = False) -> None:  # type: ignore[no-untyped-def]
+def _write(cell, text: str, bold: bool = False, italic: bool = False,  # type: ignore[no-untyped-def]
+           centred: bool = False) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     paragraph = cell.paragraphs[0]

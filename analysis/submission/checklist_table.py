@@ -49,7 +49,8 @@ def _location(row: Row, abstract: bool) -> str:
     return f"Yes ({row.location_text()})" if row.reported else "No"
 
 
-def checklist_table(checklist: Checklist, rows: tuple[Row, ...], manuscript_title: str, pdf_name: str) -> ChecklistTable:
+def checklist_table(checklist: Checklist, rows: tuple[Row, ...], manuscript_title: str,
+                    pdf_name: str) -> ChecklistTable:
     """The document model of one checklist with the locations of ``rows`` (in checklist order)."""
     abstract = checklist.key == "abstract"
     out: list[TableRow] = []

@@ -61,7 +61,8 @@ def _earlier_submission(revised: Path, folder: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def response(rendered_project: Rendered, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[list[list[str]]]]:
+def response(rendered_project: Rendered,
+             tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[list[list[str]]]]:
     work = tmp_path_factory.mktemp("response")
     revised = _copy(rendered_project.root, work / "revised")
     _earlier_submission(revised, work / "earlier")
