@@ -7,7 +7,8 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := all
-.PHONY: all build test bench check check-manuscript manuscript manuscript-review snapshot diff clean distclean help
+.PHONY: all build test bench check check-manuscript manuscript manuscript-review submission snapshot diff clean \
+        distclean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -56,9 +57,12 @@ manuscript: check-manuscript  ## render the web page, DOCX and PDF into _manuscr
 	$(need_quarto)
 	$(RENDER_ENV) quarto render
 
-manuscript-review: check-manuscript  ## double-spaced, line-numbered PDF and DOCX into _manuscript-review/
+manuscript-review: check-manuscript  ## double-spaced, line-numbered PDF and DOCX (+ JATS, MECA bundle) into _manuscript-review/
 	$(need_quarto)
 	$(RENDER_ENV) quarto render --profile review
+
+submission: manuscript-review  ## build/submission/ (+ .zip): line-numbered article, MECA, figures, tables, PRISMA checklists
+	$(PY) -m analysis submission --no-build
 
 check: $(STAMP)  ## audit every number; report in build/audit.{md,html} (STRICT=1: warnings fail too)
 	$(PY) -m analysis check $(if $(STRICT),--strict)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import traceback
 from typing import Callable
 
-from . import claims, data, inputs, journal, manuscript, prisma, reproduction
+from . import checklist, claims, data, inputs, journal, manuscript, prisma, reproduction
 from .context import AuditContext, load_context
 from .model import Evidence, Finding, exit_code, mismatch
 
@@ -23,6 +23,7 @@ RULE_FAMILIES: dict[str, RuleFamily] = {
     "claims": claims.check,
     "manuscript": manuscript.check,
     "journal": journal.check,
+    "checklist": checklist.check,
 }
 
 

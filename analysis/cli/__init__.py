@@ -12,11 +12,11 @@ from typing import Sequence
 
 from ..inputs.errors import DataError
 from ..stats.tau2 import ConvergenceError
-from . import build, check, check_manuscript, diff, pool, snapshot
+from . import build, check, check_manuscript, diff, pool, snapshot, submission
 from .options import EPILOG
 
 #: Every command, in the order ``--help`` lists them.
-COMMANDS = (build, pool, check, snapshot, diff, check_manuscript)
+COMMANDS = (build, pool, check, snapshot, diff, submission, check_manuscript)
 
 
 def build_parser() -> argparse.ArgumentParser:

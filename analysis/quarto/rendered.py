@@ -22,7 +22,8 @@ CANDIDATE_FOLDERS = (Path("manuscript"), Path("."))
 
 
 def rendered_article(folder: Path, suffix: str, output_dir: str = OUTPUT_DIR) -> Path | None:
-    """The rendered article with this suffix ('.html', '.docx', '.pdf') under ``folder/<output_dir>``, if any."""
+    """The rendered article with this suffix ('.html', '.docx', '.pdf') under ``folder/_manuscript`` (or another
+    output folder, e.g. the review profile's), if any."""
     out = folder / output_dir
     for sub in CANDIDATE_FOLDERS:
         path = out / sub / f"{ARTICLE_STEM}{suffix}"

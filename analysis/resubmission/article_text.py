@@ -23,6 +23,7 @@ FRONT_MATTER = re.compile(r"\A---\s*\n.*?\n---\s*\n", re.DOTALL)
 HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 CODE_CELL = re.compile(r"^```\{.*?^```\s*$", re.DOTALL | re.MULTILINE)
 ARTICLE = Path("manuscript") / "index.qmd"
+SPAN_END = re.compile(r"\]\{[^{}]*\}")
 
 
 def substitute_variables(text: str, variables: dict[str, str]) -> str:
@@ -54,9 +55,29 @@ def abstract_text(folder: Path) -> str:
     return str(value).strip() if value else ""
 
 
+def unwrap_spans(text: str) -> str:
+    """``[text]{attributes}`` becomes ``text``: Pandoc spans, such as the PRISMA labels, print only their text."""
+    while (end := SPAN_END.search(text)) is not None:
+        depth, start = 0, -1
+        for i in range(end.start() - 1, -1, -1):
+            if text[i] == "]":
+                depth += 1
+            elif text[i] == "[":
+                if depth == 0:
+                    start = i
+                    break
+                depth -= 1
+        if start < 0:
+            text = text[:end.start() + 1] + text[end.end():]
+        else:
+            text = text[:start] + text[start + 1:end.start()] + text[end.end():]
+    return text
+
+
 def strip_markdown(text: str) -> str:
-    """Drop the Markdown marks a reader does not see: emphasis, heading hashes, attributes, fences."""
-    text = re.sub(r"\{[#.][^}]*\}", "", text)
+    """Drop the Markdown marks a reader does not see: spans, emphasis, heading hashes, attributes, fences."""
+    text = unwrap_spans(text)
+    text = re.sub(r"\{(?:[#.]|[\w-]+=)[^}]*\}", "", text)
     text = re.sub(r"^#{1,6}\s+", "", text, flags=re.MULTILINE)
     text = re.sub(r"^:::.*$", "", text, flags=re.MULTILINE)
     return re.sub(r"(\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*]))", "", text)

@@ -12,13 +12,13 @@ from __future__ import annotations
 import datetime
 import re
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from ..inputs.errors import DataError
-from ..io import read_json, sha256_file, write_json, write_text
+from ..io import atomic_folder, read_json, sha256_file, write_json, write_text
 from ..quarto.rendered import rendered_articles
+from ..quarto.review_pdf import review_article
 from ..results.output_provenance import provenance_metadata
 from .article_text import article_text
 
@@ -50,6 +50,9 @@ def files_to_keep(root: Path) -> list[Path]:
                 seen.setdefault(p, None)
     for p in rendered_articles(root):  # the rendered article (HTML, DOCX, PDF), wherever Quarto put it
         seen.setdefault(p, None)
+    for p in (review_article(root, s) for s in (".pdf", ".docx")):  # the line-numbered review variant
+        if p is not None:
+            seen.setdefault(p, None)
     return list(seen)
 
 
@@ -63,9 +66,7 @@ def create_snapshot(root: Path, name: str, force: bool = False, now: datetime.da
     if dest.exists() and not force:
         raise SnapshotError(dest, [f"snapshot {name!r} exists; choose another name or pass --force to replace it"])
     registry = read_json(results)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=dest.parent))
-    try:
+    with atomic_folder(dest) as staging:
         files: dict[str, str] = {}
         for src in files_to_keep(root):
             rel = src.relative_to(root)
@@ -81,12 +82,6 @@ def create_snapshot(root: Path, name: str, force: bool = False, now: datetime.da
             "name": name, "created": stamp.isoformat(), "provenance": provenance_metadata(registry),
             "article_text_source": source if text is not None else None, "files": files,
         })
-        if dest.exists():
-            shutil.rmtree(dest)
-        staging.rename(dest)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
     return dest
 
 
