@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +31,37 @@ def atomic_path(target: Path | str, suffix: str | None = None) -> Iterator[Path]
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def replace_dir(source: Path, target: Path) -> None:
+    """Put the folder ``source`` where ``target`` is: a reader sees the old folder or the new one, never a mix.
+
+    Both must be on one file system. Linux swaps the two in one step (``renameat2`` with ``RENAME_EXCHANGE``);
+    elsewhere the old folder is renamed away first. The old content is then deleted.
+    """
+    if not target.exists():
+        os.rename(source, target)
+        return
+    if _exchange(source, target):
+        shutil.rmtree(source)
+        return
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    os.rename(target, old)
+    os.rename(source, target)
+    shutil.rmtree(old)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically where the C library offers renameat2 (glibc >= 2.28); False if it cannot."""
+    import ctypes
+
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
 
 
 def write_text(target: Path | str, text: str) -> None:
