@@ -67,6 +67,13 @@ def render_settings(root: Path, profile: str | None = None) -> RenderSettings:
                           article=root / article, bibliography=tuple(bibliography), profile_files=files)
 
 
+def output_dirs(root: Path) -> list[Path]:
+    """The output folders of the default render and of every profile (``_quarto-<name>.yml``) that exist."""
+    profiles = [None, *sorted(p.stem.removeprefix("_quarto-") for p in root.glob("_quarto-*.yml"))]
+    folders = dict.fromkeys(render_settings(root, name).output_dir for name in profiles)
+    return [folder for folder in folders if folder.is_dir()]
+
+
 def _yaml(path: Path) -> dict[str, Any]:
     import yaml  # only when a render's settings are read
 
