@@ -16,19 +16,20 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ..io import read_json, sha256_file, write_json
+from .rendered import OUTPUT_DIR, article_in
 
 CONFIG_FILE = "_quarto.yml"
 #: The registry the article's numbers come from.
 RESULTS_FILE = "build/results.json"
 #: Quarto's output folder for a manuscript project when ``project: output-dir`` is not set.
-DEFAULT_OUTPUT_DIR = "_manuscript"
+DEFAULT_OUTPUT_DIR = OUTPUT_DIR
 RECORD_FILE = "render.json"
 #: The article's formats, as file suffixes.
 ARTICLE_SUFFIXES = (".html", ".docx", ".pdf")
 #: Names Quarto gives its intermediate files beside an article ``<stem>.qmd`` ({} = the stem). In a project with
 #: an output folder nothing else writes these names there, and a render overwrites them anyway.
-INTERMEDIATE_NAMES = ("{}.typ", "{}.tex", "{}.html", "{}-preview.html", "{}.docx", "{}.pdf", "{}.md",
-                      "{}.out.ipynb", "{}.embed.ipynb", "{}.ipynb", "{}_files")
+INTERMEDIATE_NAMES = ("{}.typ", "{}.tex", "{}.html", "{}-preview.html", "{}.docx", "{}.pdf", "{}.out.ipynb",
+                      "{}.embed.ipynb", "{}_files")
 INTERMEDIATE_GLOBS = ("*.quarto_ipynb", "*.quarto_ipynb_*")
 
 
@@ -88,7 +89,7 @@ def intermediate_files(article: Path) -> list[Path]:
     """Quarto's intermediate files beside ``article`` (``manuscript/index.qmd``) that exist now."""
     folder, stem = article.parent, article.stem
     paths = [folder / pattern.format(stem) for pattern in INTERMEDIATE_NAMES]
-    found = [p for p in paths if p.exists()]
+    found = [p for p in paths if p.exists() and p != article]
     for pattern in INTERMEDIATE_GLOBS:
         found += sorted(folder.rglob(pattern))
     return found
@@ -97,8 +98,6 @@ def intermediate_files(article: Path) -> list[Path]:
 def article_outputs(out_dir: Path) -> list[Path]:
     """The article's formats in an output folder (``manuscript/index.html`` or ``index.html``), never the landing
     page that only points to the article."""
-    from .rendered import article_in
-
     return [p for p in (article_in(out_dir, suffix) for suffix in ARTICLE_SUFFIXES) if p is not None]
 
 
