@@ -103,11 +103,20 @@ def sha256_files(paths: Iterable[Path], root: Path | None = None) -> str:
 
 
 def display_name(path: Path, root: Path | None = None) -> str:
-    """A name independent of where the project lives: relative to ``root`` or to the package's parent folder."""
-    for base in (root, _PACKAGE_PARENT):
-        if base is not None:
+    """A name independent of where the project lives: relative to ``root`` or to the package's parent folder.
+
+    A path spelled under the folder is named without resolving links (the common case, and no file-system calls);
+    otherwise both are resolved first."""
+    bases = [base for base in (root, _PACKAGE_PARENT) if base is not None]
+    for base in bases:
+        if path.is_absolute() == base.is_absolute() and ".." not in path.parts:
             try:
-                return path.resolve().relative_to(base.resolve()).as_posix()
+                return path.relative_to(base).as_posix()
             except ValueError:
                 continue
+    for base in bases:
+        try:
+            return path.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            continue
     return path.name
