@@ -20,14 +20,15 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 QUARTO := $(shell command -v quarto 2>/dev/null)
-# Quarto runs the pre-render build and the article's cells with this Python (_environment names .venv/bin/python;
-# this also covers VENV=elsewhere).
-RENDER_ENV := QUARTO_PYTHON="$(CURDIR)/$(PY)"
 
-all: build  ## build results, tables, figures and manuscript variables; render the manuscript if Quarto is installed
+# Where Quarto is installed, `make` is `python -m analysis render`: the build, then `quarto render` only when
+# something the article shows changed (the render key in _manuscript/render.json), into a staging folder that
+# replaces _manuscript/ on success. With nothing changed it takes a fraction of a second.
+all: $(STAMP)  ## build results, tables, figures and manuscript variables; render the manuscript if Quarto is installed
 ifneq ($(QUARTO),)
-	@$(MAKE) --no-print-directory manuscript
+	$(PY) -m analysis render
 else
+	$(PY) -m analysis build
 	@echo "make: Quarto is not installed, so the manuscript was not rendered (analysis outputs are in build/)."
 	@echo "  Install Quarto (bash ../shared/tools/quarto/install.sh, or https://quarto.org/docs/get-started/)"
 	@echo "  and run 'make' again."
@@ -39,8 +40,9 @@ build: $(STAMP)
 test: $(STAMP)  ## run the test suite (includes the static manuscript check)
 	$(PY) -m pytest
 
-bench: $(STAMP)  ## time the engine on simulated data (k up to 1,000,000)
+bench: $(STAMP)  ## time the engine (k up to 1,000,000) and the build and render (no-op make, data change, quarto render)
 	$(PY) -m analysis.stats.benchmark
+	$(PY) -m analysis.pipeline.benchmark
 
 define need_quarto
 	@command -v quarto >/dev/null 2>&1 || { \
@@ -53,13 +55,15 @@ endef
 check-manuscript: build  ## static check of the Quarto sources (file:line:column messages), no Quarto needed
 	$(PY) -m analysis check-manuscript
 
-manuscript: check-manuscript  ## render the web page, DOCX and PDF into _manuscript/ (needs Quarto)
+# Quarto runs the project's scripts and cells with the interpreter of `python -m analysis render` (QUARTO_PYTHON),
+# so VENV=elsewhere works too; the static check runs before every render.
+manuscript: $(STAMP)  ## render the web page, DOCX and PDF into _manuscript/ when anything they show changed (needs Quarto)
 	$(need_quarto)
-	$(RENDER_ENV) quarto render
+	$(PY) -m analysis render
 
-manuscript-review: check-manuscript  ## double-spaced, line-numbered PDF and DOCX (+ JATS, MECA bundle) into _manuscript-review/
+manuscript-review: $(STAMP)  ## double-spaced, line-numbered PDF and DOCX (+ JATS, MECA bundle) into _manuscript-review/
 	$(need_quarto)
-	$(RENDER_ENV) quarto render --profile review
+	$(PY) -m analysis render --profile review
 
 submission: manuscript-review  ## build/submission/ (+ .zip): line-numbered article, MECA, figures, tables, PRISMA checklists
 	$(PY) -m analysis submission --no-build
@@ -76,7 +80,7 @@ diff: $(STAMP)  ## numbers changed since a snapshot + marked-up manuscript (make
 	$(PY) -m analysis diff "$(BASE)" $(if $(TO),--to "$(TO)")
 
 clean:  ## remove generated outputs (build/, _manuscript*/, _variables.yml)
-	rm -rf build _manuscript _manuscript-review _variables.yml .quarto
+	rm -rf build _manuscript _manuscript-review _manuscript*.rendering _variables.yml .quarto
 
 distclean: clean  ## also remove the virtual environment
 	rm -rf $(VENV)

@@ -50,6 +50,37 @@ def atomic_folder(target: Path | str) -> Iterator[Path]:
             shutil.rmtree(staging)
 
 
+def replace_dir(source: Path, target: Path) -> None:
+    """Put the folder ``source`` where ``target`` is: a reader sees the old folder or the new one, never a mix.
+
+    Both must be on one file system. Linux swaps the two in one step (``renameat2`` with ``RENAME_EXCHANGE``);
+    elsewhere the old folder is renamed away first. The old content is then deleted.
+    """
+    if not target.exists():
+        os.rename(source, target)
+        return
+    if _exchange(source, target):
+        shutil.rmtree(source)
+        return
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    os.rename(target, old)
+    os.rename(source, target)
+    shutil.rmtree(old)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically where the C library offers renameat2 (glibc >= 2.28); False if it cannot."""
+    import ctypes
+
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
 def write_text(target: Path | str, text: str) -> None:
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
@@ -89,11 +120,20 @@ def sha256_files(paths: Iterable[Path], root: Path | None = None) -> str:
 
 
 def display_name(path: Path, root: Path | None = None) -> str:
-    """A name independent of where the project lives: relative to ``root`` or to the package's parent folder."""
-    for base in (root, _PACKAGE_PARENT):
-        if base is not None:
+    """A name independent of where the project lives: relative to ``root`` or to the package's parent folder.
+
+    A path spelled under the folder is named without resolving links (the common case, and no file-system calls);
+    otherwise both are resolved first."""
+    bases = [base for base in (root, _PACKAGE_PARENT) if base is not None]
+    for base in bases:
+        if path.is_absolute() == base.is_absolute() and ".." not in path.parts:
             try:
-                return path.resolve().relative_to(base.resolve()).as_posix()
+                return path.relative_to(base).as_posix()
             except ValueError:
                 continue
+    for base in bases:
+        try:
+            return path.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            continue
     return path.name

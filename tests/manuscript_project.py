@@ -54,25 +54,38 @@ class Rendered:
     review_log: str
 
 
+def _env() -> dict[str, str]:
+    return {**os.environ, "QUARTO_PYTHON": sys.executable,
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
 def quarto_render(root: Path, *args: str) -> str:
-    """Run ``quarto render`` in ``root`` with this interpreter as QUARTO_PYTHON; return its output."""
-    env = {**os.environ, "QUARTO_PYTHON": sys.executable,
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    result = subprocess.run([QUARTO, "render", *args], cwd=root, env=env, capture_output=True, text=True,
+    """Run plain ``quarto render`` in ``root`` with this interpreter as QUARTO_PYTHON; return its output."""
+    result = subprocess.run([QUARTO, "render", *args], cwd=root, env=_env(), capture_output=True, text=True,
                             timeout=900)
     log = result.stdout + result.stderr
     assert result.returncode == 0, f"quarto render {' '.join(args)} failed:\n{log[-5000:]}"
     return log
 
 
+def analysis_render(root: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run ``python -m analysis render`` (what `make` runs) on the project at ``root``."""
+    return subprocess.run([sys.executable, "-m", "analysis", "render", "--root", str(root), *args], cwd=ROOT,
+                          env=_env(), capture_output=True, text=True, timeout=900)
+
+
 @pytest.fixture(scope="session")
 def rendered_project(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
     """Both profiles rendered once per session in a scratch copy, or, with ``MANUSCRIPT_RENDERED_DIR``, a project
-    folder rendered beforehand (e.g. by CI's `make manuscript manuscript-review`)."""
+    folder rendered beforehand (e.g. by CI's `make manuscript manuscript-review`). The journal profile is rendered
+    the way `make` does it (``python -m analysis render``), the review profile by a plain ``quarto render``, so
+    both ways are tested."""
     if QUARTO is None:
         pytest.skip(NO_QUARTO)
     given = os.environ.get("MANUSCRIPT_RENDERED_DIR")
     if given:
         return Rendered(Path(given), "", "")
     root = copy_project(tmp_path_factory.mktemp("render") / "project")
-    return Rendered(root, quarto_render(root), quarto_render(root, "--profile", "review"))
+    journal = analysis_render(root)
+    assert journal.returncode == 0, f"python -m analysis render failed:\n{(journal.stdout + journal.stderr)[-5000:]}"
+    return Rendered(root, journal.stdout + journal.stderr, quarto_render(root, "--profile", "review"))

@@ -3,7 +3,9 @@
 * no unresolved ``?var:`` marker (what Quarto prints for a variable it cannot find);
 * every variable the manuscript sources use (``{{< var name >}}``) appears, formatted, in the output;
 * no number in the article's prose that the build did not produce (allow-list below);
-* the output is not older than the data, code and generated files that fed it.
+* the output is not older than the data, code and generated files that fed it;
+* every rendered article (HTML, DOCX, PDF; in the output folder of every profile) was made from the registry as
+  it is now: its render record (``render.json``, written by the post-render step) names the results hash.
 
 The text is the article's prose as :mod:`analysis.quarto.prose` reads it from each format's structure: without
 the front matter, the reference list, citation markers and cross-reference labels, paragraph by paragraph, with
@@ -19,6 +21,7 @@ from typing import Any, Iterable
 import yaml
 
 from ..quarto.prose import article_prose, comparable
+from ..quarto.render_output import output_dirs, output_states, results_sha256
 from ..quarto.rendered import rendered_articles
 from ..quarto.variables import VarUse, load_variables, manuscript_sources, variable_uses
 from .context import AuditContext
@@ -148,7 +151,43 @@ def _mtime(path: Path) -> str:
     return datetime.datetime.fromtimestamp(path.stat().st_mtime, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def check_render_records(root: Path) -> list[Finding]:
+    """Each rendered article against the registry: made from these results, or stale, or of unknown origin."""
+    results = results_sha256(root)
+    out: list[Finding] = []
+    for folder in output_dirs(root):
+        for output in output_states(folder, results):
+            name = output.path.relative_to(root).as_posix()
+            claim = "rendered from the current registry (build/results.json)"
+            if output.state == "current":
+                out.append(match("manuscript.render-current", "manuscript", name, claim,
+                                 Evidence(computed=f"results {_short(results)}")))
+            elif output.state == "stale":
+                out.append(mismatch("manuscript.render-current", "manuscript", name, claim,
+                                    Evidence(f"made from results {_short(output.recorded_results)}",
+                                             f"registry is now {_short(results)}"),
+                                    "The registry changed after this was rendered, so its numbers may be out of "
+                                    "date: render again (make manuscript, or quarto render) before sending it "
+                                    "anywhere."))
+            else:
+                out.append(mismatch("manuscript.render-current", "manuscript", name, claim,
+                                    Evidence("no record of the results it was made from",
+                                             f"registry is now {_short(results)}"),
+                                    f"{folder.name}/render.json (written by every render's post-render step) does "
+                                    "not list this file with its current bytes: it was changed or copied in after "
+                                    "the render. Render again.", severity="warning"))
+    return out
+
+
+def _short(digest: str | None) -> str:
+    return digest[:12] if digest else "(none: build/results.json is missing)"
+
+
 def check(ctx: AuditContext) -> list[Finding]:
+    return check_render_records(ctx.root) + check_rendered_text(ctx)
+
+
+def check_rendered_text(ctx: AuditContext) -> list[Finding]:
     files = rendered_articles(ctx.rendered_dir.parent, ctx.rendered_dir.name)
     if not files:
         return [note("manuscript.not-rendered", "manuscript", str(ctx.rendered_dir.relative_to(ctx.root))

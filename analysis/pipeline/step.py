@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..inputs import DATA_FILES
 from ..io import read_json
-from .code_inputs import code_inputs
+from .code_inputs import ImportCache, code_inputs
 
 if TYPE_CHECKING:
     from ..stats.meta import Settings
 
 BUILD_DIR_NAME = "build"
+#: Where the build keeps the import statements it parsed (see :class:`~.code_inputs.ImportCache`).
+IMPORT_CACHE_FILE = "code-imports.json"
 
 
 @dataclass
@@ -24,6 +26,7 @@ class BuildContext:
     strict: bool = False
     log: Callable[[str], None] = field(default=lambda msg: print(msg, file=sys.stderr))
     _registry: dict[str, Any] | None = None
+    _import_cache: ImportCache | None = None
 
     @property
     def data_dir(self) -> Path:
@@ -47,6 +50,13 @@ class BuildContext:
         if self._registry is None:
             self._registry = read_json(self.results_path)
         return self._registry
+
+    @property
+    def import_cache(self) -> ImportCache:
+        """The import statements of the package's modules, kept in ``build/`` between builds."""
+        if self._import_cache is None:
+            self._import_cache = ImportCache(self.build_dir / IMPORT_CACHE_FILE)
+        return self._import_cache
 
     def use_registry(self, registry: dict[str, Any]) -> None:
         """Keep the registry the results step just wrote, so later steps need not read it back."""
@@ -75,4 +85,4 @@ class Step:
 
     def all_inputs(self, ctx: BuildContext) -> list[Path]:
         """Everything the step reads: its declared inputs and its code."""
-        return [*self.inputs(ctx), *code_inputs(self.action)]
+        return [*self.inputs(ctx), *code_inputs(self.action, ctx.import_cache)]

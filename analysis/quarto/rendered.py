@@ -24,9 +24,13 @@ CANDIDATE_FOLDERS = (Path("manuscript"), Path("."))
 def rendered_article(folder: Path, suffix: str, output_dir: str = OUTPUT_DIR) -> Path | None:
     """The rendered article with this suffix ('.html', '.docx', '.pdf') under ``folder/_manuscript`` (or another
     output folder, e.g. the review profile's), if any."""
-    out = folder / output_dir
+    return article_in(folder / output_dir, suffix)
+
+
+def article_in(out_dir: Path, suffix: str) -> Path | None:
+    """The rendered article with this suffix in the output folder ``out_dir``, if any."""
     for sub in CANDIDATE_FOLDERS:
-        path = out / sub / f"{ARTICLE_STEM}{suffix}"
+        path = out_dir / sub / f"{ARTICLE_STEM}{suffix}"
         if path.is_file():
             return path
     return None
@@ -132,20 +136,19 @@ LANDING_PAGE = """<!DOCTYPE html>
 """
 
 
-def write_landing_page(folder: Path) -> Path | None:
-    """Make the rendered article the site's landing page.
+def write_landing_page(out: Path) -> Path | None:
+    """Make the rendered article the landing page of the site in the output folder ``out``.
 
     Quarto writes an article kept in ``manuscript/`` to ``_manuscript/manuscript/index.html`` (output paths follow
     input paths), which leaves the site's root without an index; this writes ``_manuscript/index.html``, a
     redirect to the article, as Quarto's own ``aliases`` pages do. Nothing is written when the article sits at
-    the root already or has not been rendered.
+    the root already or has not been rendered (the review profile makes no web page).
     """
     from html import escape
 
     from ..io import write_text
 
-    article = rendered_article(folder, ".html")
-    out = folder / OUTPUT_DIR
+    article = article_in(out, ".html")
     if article is None or article.parent == out:
         return None
     target = article.relative_to(out).as_posix()

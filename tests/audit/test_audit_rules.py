@@ -13,6 +13,7 @@ from analysis.audit import claims, data, manuscript, prisma, reproduction
 from analysis.audit.context import AuditContext
 from analysis.audit.model import MATCH, MISMATCH, exit_code
 from analysis.audit.source import load_source
+from analysis.quarto.render_output import record_render
 from analysis.results.prisma_checks import check_flow
 
 
@@ -271,8 +272,12 @@ def _manuscript_project(tmp_path: Path, html_body: str) -> AuditContext:
     page = out / "index.html"
     page.write_text(f"<html><head><title>x 999</title></head><body><main>{html_body}</main>"
                     "<div id='refs'>Blood 2021;137:1234</div></body></html>")
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "results.json").write_text('{"trials": []}\n')
+    record_render(tmp_path, out, [page], None)  # what the post-render step writes
     later = time.time() + 5
-    os.utime(page, (later, later))
+    for path in (page, out / "render.json"):
+        os.utime(path, (later, later))
     return make_ctx(tmp_path, "pooled: {}\n", {"trials": []})
 
 
@@ -291,6 +296,31 @@ def test_manuscript_problems(tmp_path):
     found = {f.rule: f for f in manuscript.check(ctx) if f.outcome == MISMATCH}
     assert set(found) == {"manuscript.unresolved-variable", "manuscript.variable-present", "manuscript.unknown-number"}
     assert found["manuscript.unknown-number"].evidence.reported == "61.3"  # 999 (head) and refs are skipped
+
+
+def _render_current(ctx: AuditContext) -> list:
+    return [f for f in manuscript.check(ctx) if f.rule == "manuscript.render-current"]
+
+
+def test_a_render_of_other_results_is_reported(tmp_path):
+    ctx = _manuscript_project(tmp_path, "<p>The ORR was 54.5%.</p>")
+    assert [f.outcome for f in _render_current(ctx)] == [MATCH]
+    (tmp_path / "build" / "results.json").write_text('{"trials": [], "changed": 1}\n')  # a rebuild, no render
+    found = _render_current(ctx)
+    assert [(f.outcome, f.severity) for f in found] == [(MISMATCH, "error")]
+    assert found[0].location == "_manuscript/index.html" and "made from results" in found[0].evidence.reported
+
+
+def test_an_output_the_record_does_not_vouch_for_is_reported(tmp_path):
+    ctx = _manuscript_project(tmp_path, "<p>The ORR was 54.5%.</p>")
+    page = tmp_path / "_manuscript" / "index.html"
+    page.write_text(page.read_text().replace("</main>", " </main>"))  # edited after the render
+    (tmp_path / "_manuscript" / "index.pdf").write_bytes(b"%PDF-1.7")  # copied in, never rendered
+    found = {f.location: f for f in _render_current(ctx)}
+    assert {loc: (f.outcome, f.severity) for loc, f in found.items()} == {
+        "_manuscript/index.html": (MISMATCH, "warning"), "_manuscript/index.pdf": (MISMATCH, "warning")}
+    (tmp_path / "_manuscript" / "render.json").unlink()
+    assert [f.outcome for f in _render_current(ctx)] == [MISMATCH, MISMATCH]
 
 
 def test_manuscript_stale(tmp_path):

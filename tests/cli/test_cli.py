@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -100,3 +101,22 @@ def test_results_json_is_deterministic(project_copy):
     one = (project_copy / "build" / "results.json").read_bytes()
     run("build", "--root", str(project_copy), "--only", "results", "--force")
     assert (project_copy / "build" / "results.json").read_bytes() == one
+
+
+def test_top_level_help_lists_every_command():
+    from analysis.cli import COMMANDS
+
+    res = run("--help")
+    assert res.returncode == 0 and all(name in res.stdout for name in COMMANDS)
+
+
+def test_a_build_with_nothing_to_do_loads_no_heavy_library(built_project, tmp_path):
+    """Only the named command is imported, and a no-op build imports no step's action (what keeps `make` fast)."""
+    root = tmp_path / "project"
+    shutil.copytree(built_project, root)
+    probe = ("import sys; from analysis.cli import main; code = main(['build', '--root', sys.argv[1], '--quiet']); "
+             "print(sorted(m for m in ('numpy', 'pandas', 'matplotlib', 'jinja2', 'lxml', 'analysis.stats', "
+             "'analysis.audit', 'analysis.figures.style') if m in sys.modules)); sys.exit(code)")
+    res = subprocess.run([sys.executable, "-c", probe, str(root)], capture_output=True, text=True, cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "[]"
