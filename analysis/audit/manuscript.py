@@ -95,7 +95,12 @@ def check_rendered(path: Path, root: Path, registry: dict[str, Any], variables: 
                    uses: list[VarUse]) -> list[Finding]:
     """All manuscript rules for one rendered file."""
     name = str(path.relative_to(root))
-    prose = article_prose(path)
+    try:
+        prose = article_prose(path)
+    except Exception as exc:  # noqa: BLE001 - any reader's failure means the same thing: the file cannot be read
+        return [mismatch("manuscript.readable", "manuscript", name, "the rendered article can be read",
+                         Evidence(f"{type(exc).__name__}: {exc}", "readable"),
+                         "The file is damaged or is not what its name says; render the manuscript again.")]
     text = prose.text
     out: list[Finding] = []
     markers = UNRESOLVED.findall(text)

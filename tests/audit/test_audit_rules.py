@@ -329,3 +329,10 @@ def test_manuscript_stale(tmp_path):
     os.utime(tmp_path / "_variables.yml", (later, later))
     found = [f for f in manuscript.check(ctx) if f.rule == "manuscript.fresh"]
     assert found[0].outcome == MISMATCH and "_variables.yml" in found[0].evidence.computed
+
+
+def test_an_unreadable_rendered_file_is_an_error_not_a_crash(tmp_path):
+    ctx = _manuscript_project(tmp_path, "<p>The ORR was 54.5%.</p>")
+    (tmp_path / "_manuscript" / "index.pdf").write_bytes(b"%PDF-1.7")  # truncated: no objects
+    found = [f for f in manuscript.check(ctx) if f.rule == "manuscript.readable"]
+    assert [(f.outcome, f.severity, f.location) for f in found] == [(MISMATCH, "error", "_manuscript/index.pdf")]
