@@ -31,6 +31,12 @@ def manuscript_findings(root: Path) -> list:
     return run_audit(load_context(root), ["manuscript", "journal"])
 
 
+def planted_findings(root: Path) -> list:
+    """Problems found after planting a fault. Planting rewrites an output after its render, which the render
+    record rightly reports (rule manuscript.render-current, tested in tests/audit); here only the text rules count."""
+    return [f for f in manuscript_findings(root) if f.outcome == MISMATCH and f.rule != "manuscript.render-current"]
+
+
 def test_no_false_alarm_on_our_own_render(rendered_project: Rendered) -> None:
     findings = manuscript_findings(rendered_project.root)
     problems = [(f.rule, f.location, f.evidence.reported, f.explanation[:150]) for f in findings if f.is_problem]
@@ -104,7 +110,7 @@ def test_a_hand_typed_number_is_caught_in_every_format(rendered_project: Rendere
     root = _copy(rendered_project, tmp_path)
     PLANT[suffix](article(root, suffix), f"seen in {PLANTED} of cases")
     _keep_fresh(root)
-    bad = [f for f in manuscript_findings(root) if f.outcome == MISMATCH]
+    bad = planted_findings(root)
     assert [(f.rule, f.evidence.reported, Path(f.location).suffix) for f in bad] == \
         [("manuscript.unknown-number", "61.3", suffix)]
     assert bad[0].severity == "warning" and exit_code(bad, strict=True) == 1
@@ -116,7 +122,7 @@ def test_an_unresolved_variable_is_caught_in_every_format(rendered_project: Rend
     root = _copy(rendered_project, tmp_path)
     PLANT[suffix](article(root, suffix), "?var:orr.mono.estimate")
     _keep_fresh(root)
-    bad = [f for f in manuscript_findings(root) if f.outcome == MISMATCH]
+    bad = planted_findings(root)
     assert [(f.rule, f.evidence.reported, f.severity) for f in bad] == \
         [("manuscript.unresolved-variable", "?var:orr.mono.estimate", "error")]
 
