@@ -20,6 +20,7 @@ from ..io import read_json, sha256_file
 from ..quarto.variables import VarUse, flatten_variables, load_variables, manuscript_sources, variable_uses
 from ..results.output_provenance import provenance_metadata
 from ..results.paths import flatten
+from ..results.provenance import git_version
 
 #: results.json subtrees that describe the build rather than results.
 SKIP_RESULT_PREFIXES = ("provenance",)
@@ -47,10 +48,8 @@ class BuildView:
     tables: dict[str, str]
     figures: dict[str, str]
     var_uses: list[VarUse] = field(default_factory=list)
-
-    @property
-    def provenance(self) -> dict[str, str]:
-        return provenance_metadata(self.results)
+    #: Flat provenance; its git fields describe the tree when the snapshot was taken (or now, for the current build).
+    provenance: dict[str, str] = field(default_factory=dict)
 
 
 def load_view(folder: Path, label: str) -> BuildView:
@@ -66,8 +65,12 @@ def load_view(folder: Path, label: str) -> BuildView:
               if p.is_file()} if (folder / "build" / "tables").is_dir() else {}
     figures = {p.name: sha256_file(p) for p in sorted((folder / "build" / "figures").glob("*"))
                if p.is_file()} if (folder / "build" / "figures").is_dir() else {}
-    return BuildView(label, folder, read_json(results_path), load_variables(folder / "_variables.yml"), abstract,
-                     tables, figures, variable_uses(manuscript_sources(folder), folder))
+    results = read_json(results_path)
+    manifest = folder / "manifest.json"  # a snapshot records the tree as it was; the current build asks git now
+    provenance = read_json(manifest).get("provenance") if manifest.is_file() else None
+    return BuildView(label, folder, results, load_variables(folder / "_variables.yml"), abstract, tables, figures,
+                     variable_uses(manuscript_sources(folder), folder),
+                     provenance or provenance_metadata(results, git_version(folder)))
 
 
 def _is_number(v: Any) -> bool:

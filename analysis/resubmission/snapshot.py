@@ -3,7 +3,9 @@
 A snapshot mirrors the project's layout (``build/results.json``, ``_variables.yml``,
 ``build/tables/…``, ``manuscript/index.qmd``, ``_manuscript/index.html`` …), so the
 same readers work on the project and on any snapshot. ``manifest.json`` records the
-name, the date, the provenance of the build and the SHA-256 of every file copied;
+name, the date, the provenance of the build, the state of the git working tree at the time of the
+snapshot (which may differ from the state when the numbers were computed: an edit to the text does not re-run
+the analysis) and the SHA-256 of every file copied;
 ``article.txt`` is the article text at the time (see :mod:`analysis.resubmission.article_text`).
 """
 
@@ -20,6 +22,7 @@ from ..inputs.errors import DataError
 from ..io import read_json, sha256_file, write_json, write_text
 from ..quarto.rendered import rendered_articles
 from ..results.output_provenance import provenance_metadata
+from ..results.provenance import git_version
 from .article_text import article_text
 
 SNAPSHOT_DIR = "_snapshots"  # leading underscore: Quarto ignores it (its .qmd copies are not notebooks)
@@ -78,7 +81,8 @@ def create_snapshot(root: Path, name: str, force: bool = False, now: datetime.da
             write_text(staging / "article.txt", text + "\n")
         stamp = (now or datetime.datetime.now(datetime.timezone.utc)).replace(microsecond=0)
         write_json(staging / "manifest.json", {
-            "name": name, "created": stamp.isoformat(), "provenance": provenance_metadata(registry),
+            "name": name, "created": stamp.isoformat(),
+            "provenance": provenance_metadata(registry, git_version(root)),  # git: the tree now, and at the build
             "article_text_source": source if text is not None else None, "files": files,
         })
         if dest.exists():

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -19,6 +21,10 @@ from analysis.resubmission.snapshot import SnapshotError, create_snapshot, read_
 
 def _build(root: Path, only: list[str] | None = None) -> None:
     run_build(BuildContext(root=root, log=lambda msg: None), only=only)
+
+
+def _build_steps(root: Path) -> list[str]:
+    return run_build(BuildContext(root=root, log=lambda msg: None))
 
 
 def _change_chong_orr(root: Path, new: int) -> None:
@@ -57,6 +63,32 @@ def test_snapshot_refuses_overwrite_and_bad_names(project_copy):
     create_snapshot(project_copy, "submission-1", force=True)
     with pytest.raises(SnapshotError, match="letters"):
         create_snapshot(project_copy, "../escape")
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_snapshot_records_the_tree_as_it_is_when_the_snapshot_is_taken(project_copy):
+    """The registry keeps the git state of the moment it was computed; an edit that does not touch the analysis's
+    inputs (the article, a README) leaves the registry current, and the snapshot must still say 'dirty'."""
+    (project_copy / ".gitignore").write_text("/build/\n/_snapshots/\n/_variables.yml\n")
+    git = ["git", "-c", "user.name=test", "-c", "user.email=test@example.org"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "submission"]):
+        subprocess.run(git + args, cwd=project_copy, check=True, capture_output=True)
+    _build(project_copy)
+    clean = read_manifest(create_snapshot(project_copy, "clean"))["provenance"]
+    assert clean["git_dirty"] == "no" and clean["build_git_dirty"] == "no"
+
+    qmd = project_copy / "manuscript" / "index.qmd"
+    qmd.write_text(qmd.read_text() + "\nOne more sentence.\n")
+    (project_copy / "notes.md").write_text("untracked, not ignored\n")
+    assert _build_steps(project_copy) == []  # nothing to recompute: the registry still says 'clean'
+    dirty = read_manifest(create_snapshot(project_copy, "dirty"))["provenance"]
+    assert dirty["git_dirty"].startswith("yes") and dirty["build_git_dirty"] == "no"
+    assert dirty["git_changes"] == "manuscript/index.qmd, notes.md"
+    assert dirty["git_commit"] == clean["git_commit"]
+
+    assert main(["diff", "clean", "--to", "dirty", "--root", str(project_copy), "--no-build"]) == 0
+    header = (project_copy / "build" / "diff" / "changes.md").read_text().split("\n\n")[1]
+    assert "| git_dirty | no | yes: uncommitted changes |" in header
 
 
 def test_diff_lists_changed_pooled_values(project_copy):
