@@ -3,7 +3,8 @@
 Compared: every value of ``results.json`` (flattened to dotted paths, records keyed
 by their id), every formatted manuscript variable (``_variables.yml``; its
 location is where the manuscript uses it), the abstract, every table cell
-(table / row / column) and every figure file (by content hash).
+(table / row / column) and every figure by what it shows
+(:mod:`analysis.resubmission.figure_changes`).
 """
 
 from __future__ import annotations
@@ -16,24 +17,16 @@ from typing import Any
 
 import yaml
 
-from ..io import read_json, sha256_file
+from ..io import read_json
 from ..quarto.variables import VarUse, flatten_variables, load_variables, manuscript_sources, variable_uses
 from ..results.output_provenance import provenance_metadata
 from ..results.paths import flatten
 from ..results.provenance import git_version
+from .change import Change
+from .figure_changes import FigureContent, compare_figures, read_figures
 
 #: results.json subtrees that describe the build rather than results.
 SKIP_RESULT_PREFIXES = ("provenance",)
-
-
-@dataclass(frozen=True)
-class Change:
-    kind: str  # "changed", "added" or "removed"
-    item: str  # dotted path, variable name, "table / row / column" or figure file
-    old: Any
-    new: Any
-    location: str = ""
-    difference: str = ""
 
 
 @dataclass
@@ -46,7 +39,7 @@ class BuildView:
     variables: dict[str, str]
     abstract: dict[str, str]
     tables: dict[str, str]
-    figures: dict[str, str]
+    figures: dict[str, FigureContent]
     var_uses: list[VarUse] = field(default_factory=list)
     #: Flat provenance; its git fields describe the tree when the snapshot was taken (or now, for the current build).
     provenance: dict[str, str] = field(default_factory=dict)
@@ -63,8 +56,7 @@ def load_view(folder: Path, label: str) -> BuildView:
         if abstract_path.exists() else {}
     tables = {p.name: p.read_text(encoding="utf-8") for p in sorted((folder / "build" / "tables").glob("*"))
               if p.is_file()} if (folder / "build" / "tables").is_dir() else {}
-    figures = {p.name: sha256_file(p) for p in sorted((folder / "build" / "figures").glob("*"))
-               if p.is_file()} if (folder / "build" / "figures").is_dir() else {}
+    figures = read_figures(folder)
     results = read_json(results_path)
     manifest = folder / "manifest.json"  # a snapshot records the tree as it was; the current build asks git now
     provenance = read_json(manifest).get("provenance") if manifest.is_file() else None
@@ -157,11 +149,6 @@ def diff_tables(old: dict[str, str], new: dict[str, str]) -> list[Change]:
     return out
 
 
-def diff_figures(old: dict[str, str], new: dict[str, str]) -> list[Change]:
-    return [Change(c.kind, c.item, c.old and c.old[:12], c.new and c.new[:12], "figure file (SHA-256)")
-            for c in diff_mappings(old, new)]
-
-
 @dataclass(frozen=True)
 class Comparison:
     base: BuildView
@@ -171,6 +158,8 @@ class Comparison:
     tables: list[Change]
     figures: list[Change]
     results: list[Change]
+    #: Figures redrawn with identical content: their files differ only in embedded provenance. Not a change.
+    figures_redrawn: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -181,9 +170,11 @@ def compare(base: BuildView, target: BuildView) -> Comparison:
     locations = variable_locations(target.var_uses or base.var_uses)
     for name in set(base.variables) | set(target.variables):
         locations.setdefault(name, "not used directly in manuscript/*.qmd")
+    figures = compare_figures(base.figures, target.figures)
     return Comparison(base, target,
                       variables=diff_mappings(base.variables, target.variables, locations),
                       abstract=diff_mappings(base.abstract, target.abstract),
                       tables=diff_tables(base.tables, target.tables),
-                      figures=diff_figures(base.figures, target.figures),
-                      results=diff_results(base.results, target.results))
+                      figures=figures.changes,
+                      results=diff_results(base.results, target.results),
+                      figures_redrawn=figures.redrawn)

@@ -16,7 +16,8 @@ import jinja2
 from ..io import write_text
 from ..quarto.rendered import rendered_article
 from .article_text import article_text
-from .changes import Change, Comparison, compare, load_view
+from .change import Change
+from .changes import Comparison, compare, load_view
 from .markup import count_changes, markup_docx, markup_html, word_diff
 
 CHANGES_MD = """\
@@ -29,10 +30,15 @@ CHANGES_MD = """\
 {% endfor %}
 
 {{ c.variables | length }} manuscript values, {{ c.abstract | length }} abstract fields, {{ c.tables | length }} table cells,
-{{ c.figures | length }} figure files and {{ c.results | length }} results changed.
+{{ c.figures | length }} figures and {{ c.results | length }} results changed.
 {% for title, rows, with_location in sections %}
 
 ## {{ title }} ({{ rows | length }})
+{% if title.startswith("Figures") and c.figures_redrawn %}
+
+Redrawn with identical content, not a change (only the provenance embedded in their files differs):
+{{ c.figures_redrawn | join(", ") }}.
+{% endif %}
 {% if rows %}
 
 | {{ "location | " if with_location }}item | old | new | change |
@@ -59,10 +65,12 @@ vertical-align:top;text-align:left}th{background:#f4f4f4}.old{color:#8a1c1c}.new
 {% for k in prov_keys %}<tr><th>{{ k }}</th><td>{{ c.base.provenance.get(k, "–") }}</td>
 <td>{{ c.target.provenance.get(k, "–") }}</td></tr>{% endfor %}</table>
 <p>{{ c.variables | length }} manuscript values, {{ c.abstract | length }} abstract fields, {{ c.tables | length }}
-table cells, {{ c.figures | length }} figure files and {{ c.results | length }} results changed.
+table cells, {{ c.figures | length }} figures and {{ c.results | length }} results changed.
 {% if markup %}Word-by-word comparison of the article: <a href="markup.html">markup.html</a>.{% endif %}</p>
 {% for title, rows, with_location in sections %}
 <h2>{{ title }} ({{ rows | length }})</h2>
+{% if title.startswith("Figures") and c.figures_redrawn %}<p>Redrawn with identical content, not a change (only
+the provenance embedded in their files differs): {{ c.figures_redrawn | join(", ") }}.</p>{% endif %}
 {% if rows %}{% if title.startswith("All results") %}<details><summary>show</summary>{% endif %}
 <table><tr>{% if with_location %}<th>location</th>{% endif %}<th>item</th><th>old</th><th>new</th><th>change</th></tr>
 {% for ch in rows %}<tr>{% if with_location %}<td>{{ ch.location }}</td>{% endif %}<td>{{ ch.item }}</td>
@@ -78,7 +86,8 @@ def _sections(c: Comparison) -> list[tuple[str, list[Change], bool]]:
     return [("Manuscript values (_variables.yml; location = where the text uses them)", c.variables, True),
             ("Abstract", c.abstract, False),
             ("Table cells (table / row / column)", c.tables, False),
-            ("Figures (content hash)", c.figures, False),
+            ("Figures (what they show: pixels and strings drawn; old/new = strings removed/added)", c.figures,
+             False),
             ("All results (build/results.json)", c.results, False)]
 
 

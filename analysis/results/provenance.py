@@ -44,15 +44,23 @@ def git_version(repo: Path) -> dict[str, object]:
             "changes": [line[3:] for line in lines[:LISTED_CHANGES]]}
 
 
-def provenance(data_files: list[Path], repo: Path) -> dict[str, object]:
-    import numpy
-    import scipy
-
+def source_provenance(data_files: list[Path], repo: Path) -> dict[str, object]:
+    """Which data files (SHA-256), code and git state an output comes from."""
     return {
         "data_sha256": {p.name: sha256_file(p) for p in sorted(data_files)},
         "code_sha256": sha256_files(code_files(), PACKAGE_DIR),
         "analysis_version": __version__,
         "git": git_version(repo),
+    }
+
+
+def provenance(data_files: list[Path], repo: Path) -> dict[str, object]:
+    """:func:`source_provenance` and the versions of the numerical libraries (for the registry)."""
+    import numpy
+    import scipy
+
+    return {
+        **source_provenance(data_files, repo),
         "python": platform.python_version(),
         "numpy": numpy.__version__,
         "scipy": scipy.__version__,
