@@ -2,7 +2,7 @@
 
 Compared: every value of ``results.json`` (flattened to dotted paths, records keyed
 by their id), every formatted manuscript variable (``_variables.yml``; its
-location is where the manuscript uses it), the abstract, every table cell
+location is where the manuscript uses it), the abstract word by word, every table cell
 (table / row / column) and every figure by what it shows
 (:mod:`analysis.resubmission.figure_changes`).
 """
@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..io import read_json
-from ..quarto.variables import VarUse, flatten_variables, load_variables, manuscript_sources, variable_uses
+from ..quarto.variables import VarUse, load_variables, manuscript_sources, variable_uses
 from ..results.output_provenance import provenance_metadata
 from ..results.paths import flatten
 from ..results.provenance import git_version
+from .article import markdown_blocks
+from .article_source import abstract_markdown
+from .block_diff import MarkedBlock, diff_blocks
 from .change import Change
 from .figure_changes import FigureContent, compare_figures, read_figures
 
@@ -37,7 +38,7 @@ class BuildView:
     folder: Path
     results: dict[str, Any]
     variables: dict[str, str]
-    abstract: dict[str, str]
+    abstract: str  # Markdown (build/abstract.yml)
     tables: dict[str, str]
     figures: dict[str, FigureContent]
     var_uses: list[VarUse] = field(default_factory=list)
@@ -51,16 +52,14 @@ def load_view(folder: Path, label: str) -> BuildView:
     if not results_path.exists():
         from ..inputs.errors import DataError
         raise DataError(results_path, ["not found: nothing to compare (run `make build`, or check the snapshot name)"])
-    abstract_path = folder / "build" / "abstract.yml"
-    abstract = flatten_variables(yaml.safe_load(abstract_path.read_text(encoding="utf-8")) or {}) \
-        if abstract_path.exists() else {}
     tables = {p.name: p.read_text(encoding="utf-8") for p in sorted((folder / "build" / "tables").glob("*"))
               if p.is_file()} if (folder / "build" / "tables").is_dir() else {}
     figures = read_figures(folder)
     results = read_json(results_path)
     manifest = folder / "manifest.json"  # a snapshot records the tree as it was; the current build asks git now
     provenance = read_json(manifest).get("provenance") if manifest.is_file() else None
-    return BuildView(label, folder, results, load_variables(folder / "_variables.yml"), abstract, tables, figures,
+    return BuildView(label, folder, results, load_variables(folder / "_variables.yml"), abstract_markdown(folder),
+                     tables, figures,
                      variable_uses(manuscript_sources(folder), folder),
                      provenance or provenance_metadata(results, git_version(folder)))
 
@@ -154,12 +153,18 @@ class Comparison:
     base: BuildView
     target: BuildView
     variables: list[Change]
-    abstract: list[Change]
+    #: The abstract, every paragraph marked (equal, changed, inserted, deleted) word by word.
+    abstract_marked: list[MarkedBlock]
     tables: list[Change]
     figures: list[Change]
     results: list[Change]
     #: Figures redrawn with identical content: their files differ only in embedded provenance. Not a change.
     figures_redrawn: list[str] = field(default_factory=list)
+
+    @property
+    def abstract(self) -> list[MarkedBlock]:
+        """The abstract's paragraphs that changed, were added or removed."""
+        return [b for b in self.abstract_marked if b.changed]
 
     @property
     def total(self) -> int:
@@ -173,7 +178,7 @@ def compare(base: BuildView, target: BuildView) -> Comparison:
     figures = compare_figures(base.figures, target.figures)
     return Comparison(base, target,
                       variables=diff_mappings(base.variables, target.variables, locations),
-                      abstract=diff_mappings(base.abstract, target.abstract),
+                      abstract_marked=diff_blocks(markdown_blocks(base.abstract), markdown_blocks(target.abstract)),
                       tables=diff_tables(base.tables, target.tables),
                       figures=figures.changes,
                       results=diff_results(base.results, target.results),

@@ -10,12 +10,12 @@ import subprocess
 import zipfile
 from pathlib import Path
 
+import lxml.html
 import pytest
 
 from analysis.cli import main
 from analysis.pipeline.runner import BuildContext, run_build
 from analysis.resubmission.changes import compare, load_view, table_cells
-from analysis.resubmission.markup import markup_html, word_diff
 from analysis.resubmission.snapshot import SnapshotError, create_snapshot, read_manifest
 from tests.conftest import ROOT
 
@@ -33,14 +33,6 @@ def _change_chong_orr(root: Path, new: int) -> None:
     cells[13] = str(new)
     lines[i] = ",".join(cells)
     path.write_text("\n".join(lines) + "\n")
-
-
-def test_word_diff_by_hand():
-    ops = word_diff("The ORR was 40.7% in one trial.", "The ORR was 48.1% in one trial.")
-    assert ("delete", "40.7%") in ops and ("insert", "48.1%") in ops
-    assert "".join(t for k, t in ops if k != "insert") == "The ORR was 40.7% in one trial."
-    page = markup_html(ops, "t", "n")
-    assert "<del>40.7%</del><ins>48.1%</ins>" in page
 
 
 def test_table_cells_key_repeated_rows():
@@ -106,13 +98,24 @@ def test_diff_lists_changed_pooled_values(built_copy):
     assert not re.search(r"\| outcomes\.cr\.", changes)
     assert "outcomes.orr.subgroups.prior_cart_combination.estimate" not in changes
     assert "11 (40.7) | 13 (48.1)" in changes  # Table 2 cell: 13/27 = 48.1%
-    assert (out / "changes.html").exists()
-    markup = (out / "markup.html").read_text()
-    assert "<del>40.7%</del><ins>48.1%</ins>" in markup
-    docx = out / "markup.docx"
-    if docx.exists():  # python-docx installed: real tracked changes
-        xml = zipfile.ZipFile(docx).read("word/document.xml").decode()
-        assert "<w:ins " in xml and "<w:delText" in xml
+    # The abstract word by word, as text (not two raw Markdown blocks).
+    page = lxml.html.document_fromstring((out / "changes.html").read_text())
+    abstract = page.xpath("//div[@class='abstract']")[0]
+    results = abstract.xpath(".//p[strong[text()='Results:']]")[0]
+    assert [d.text for d in results.xpath(".//del")][:2] == ["40.7%", "54.5%"]  # Chong's rate, the pooled ORR
+    assert [i.text for i in results.xpath(".//ins")][:2] == ["48.1%", "55.7%"]
+    assert "**" not in abstract.text_content()
+    assert "<del>40.7%</del><ins>48.1%</ins>" in changes  # the changed abstract paragraph, in the Markdown too
+
+    # No rendered article here: the marked-up manuscript comes from the Quarto source, whole and structured.
+    markup = lxml.html.document_fromstring((out / "markup.html").read_text())
+    assert markup.xpath("string(//article/h1)").startswith("CD20×CD3 bispecific antibodies")
+    assert markup.xpath("//article/h2")[0].text_content() == "Abstract"
+    assert len(markup.xpath("//article//table")) == 2  # Tables 1 and 2
+    cell = markup.xpath("//article//table")[1].xpath(".//tr[td[1][starts-with(., 'Chong 2025')]]/td")[-2]
+    assert cell.xpath("string(.//del)") == "11 (40.7)" and cell.xpath("string(.//ins)") == "13 (48.1)"
+    xml = zipfile.ZipFile(out / "markup.docx").read("word/document.xml").decode()
+    assert "<w:ins " in xml and "<w:delText" in xml
 
 
 def _figure_changes(root: Path) -> tuple[list, list[str]]:
