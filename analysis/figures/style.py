@@ -154,12 +154,30 @@ def text_width_mm(text: str, size: float = FONT_SIZE, weight: str = "normal", st
     return max(widths) / _MEASURE_DPI * 25.4
 
 
-def wrap_text(text: str, width_mm: float, size: float = FONT_SIZE, weight: str = "normal") -> str:
-    """Greedy word wrap to a width in mm, by measured glyph widths."""
+def _break_word(word: str, width_mm: float, size: float, weight: str) -> list[str]:
+    """A word wider than ``width_mm`` cut into pieces that fit (at least one character each)."""
+    pieces, current = [], ""
+    for ch in word:
+        if current and text_width_mm(current + ch, size, weight) > width_mm:
+            pieces.append(current)
+            current = ch
+        else:
+            current += ch
+    return pieces + [current]
+
+
+def wrap_text(text: str, width_mm: float, size: float = FONT_SIZE, weight: str = "normal",
+              break_words: bool = False) -> str:
+    """Greedy word wrap to a width in mm, by measured glyph widths; with ``break_words``, a word wider than the
+    width is cut between characters (a label from the data may be one long word)."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
         current = ""
-        for word in paragraph.split(" "):
+        words = paragraph.split(" ")
+        if break_words:
+            words = [piece for word in words for piece in (
+                _break_word(word, width_mm, size, weight) if text_width_mm(word, size, weight) > width_mm else [word])]
+        for word in words:
             candidate = f"{current} {word}" if current else word
             if current and text_width_mm(candidate, size, weight) > width_mm:
                 lines.append(current)

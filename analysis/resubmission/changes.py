@@ -107,12 +107,21 @@ def variable_locations(uses: list[VarUse]) -> dict[str, str]:
     return {k: "; ".join(v) for k, v in out.items()}
 
 
+#: A column separator of a pipe table (an escaped ``\|`` is text), and a Markdown backslash escape.
+CELL_SEPARATOR = re.compile(r"(?<!\\)\|")
+ESCAPE = re.compile(r"\\(.)")
+
+
 def parse_pipe_table(text: str) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of the first Markdown pipe table in ``text``."""
+    """Header and rows of the first Markdown pipe table in ``text``; cells as printed (escapes resolved)."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip().startswith("|")]
     if len(lines) < 2:
         return [], []
-    split = lambda ln: [c.strip() for c in ln.strip().strip("|").split("|")]  # noqa: E731
+
+    def split(line: str) -> list[str]:
+        inner = re.sub(r"^\||(?<!\\)\|$", "", line.strip())
+        return [ESCAPE.sub(r"\1", c.strip()) for c in CELL_SEPARATOR.split(inner)]
+
     header = split(lines[0])
     rows = [split(ln) for ln in lines[1:] if not re.fullmatch(r"\|?[\s:|-]+\|?", ln)]
     return header, rows
