@@ -13,9 +13,9 @@ import json
 import re
 from pathlib import Path
 
+import pymupdf
 from markdown_it import MarkdownIt
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-import pymupdf
 
 from analysis.figures import style
 from analysis.figures.forest import MIN_PLOT_MM, draw_forest
