@@ -2,7 +2,8 @@
 
 Drawn from the counts as given in ``data/prisma.yaml``, read by the build from that
 file alone (:func:`draw_prisma_from_file`): the diagram shows nothing else, so adding a
-trial neither redraws it nor changes its files. The counts are drawn even where they do not add up: the arithmetic is checked by ``analysis.results.prisma_checks``
+trial neither redraws it nor changes its files. The counts are drawn even where they
+do not add up: the arithmetic is checked by ``analysis.results.prisma_checks``
 and reported by the build (a warning, or an error with ``--strict``). Boxes the
 template always has show "not reported" for a missing count; the optional
 retrieval boxes appear only when the data give their counts.
