@@ -55,20 +55,21 @@ WRAP_LINES = 3
 
 
 def _run(text: str, marks: frozenset[str], deleted: bool, size: int | None = None) -> Any:
+    """A ``w:r`` with its properties in the schema's order (b, i, sz, vertAlign; ECMA-376 17.3.2.28)."""
     r = OxmlElement("w:r")
     props = OxmlElement("w:rPr")
     for mark, tag in (("strong", "w:b"), ("em", "w:i")):
         if mark in marks:
             props.append(OxmlElement(tag))
+    if size is not None:
+        sz = OxmlElement("w:sz")
+        sz.set(qn("w:val"), str(size))
+        props.append(sz)
     for mark, value in VERT_ALIGN.items():
         if mark in marks:
             align = OxmlElement("w:vertAlign")
             align.set(qn("w:val"), value)
             props.append(align)
-    if size is not None:
-        sz = OxmlElement("w:sz")
-        sz.set(qn("w:val"), str(size))
-        props.append(sz)
     if len(props):
         r.append(props)
     t = OxmlElement("w:delText" if deleted else "w:t")
@@ -130,9 +131,10 @@ def column_widths(rows: list[list[str]], width_cm: float) -> list[float]:
     return [lo + spare * e / sum(excess) for lo, e in zip(longest, excess)]
 
 
-def _orient(doc: Any, landscape: bool) -> None:
-    """Start a new section (on a new page) in landscape or portrait, A4 with the manuscript's margins."""
-    section = doc.add_section(WD_SECTION.NEW_PAGE) if len(doc.paragraphs) > 1 else doc.sections[0]
+def _orient(doc: Any, landscape: bool, new_page: bool = True) -> None:
+    """Start a new section (on a new page) in landscape or portrait, A4 with the manuscript's margins; without
+    ``new_page``, set up the document's first section."""
+    section = doc.add_section(WD_SECTION.NEW_PAGE) if new_page else doc.sections[0]
     width, height = PAGE_CM if not landscape else PAGE_CM[::-1]
     section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Cm(width), Cm(height)
@@ -165,7 +167,7 @@ def markup_docx(marked: list[MarkedBlock], path: Path, note: str, author: str = 
     stamp = (date or datetime.datetime.now(datetime.timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
     revisions = _Revisions(author, stamp)
     doc = Document()
-    _orient(doc, False)
+    _orient(doc, False, new_page=False)
     doc.add_paragraph(note).runs[0].italic = True
     landscape = False
     for mb in marked:
