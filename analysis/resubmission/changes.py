@@ -127,16 +127,24 @@ def parse_pipe_table(text: str) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
+ROW_CITATION = re.compile(r"\[(@[^\]]+)\]")
+
+
 def table_cells(text: str) -> dict[str, str]:
-    """'row label / column' -> cell; repeated row labels get '#2', '#3'."""
+    """'row / column' -> cell. A row is named by the citation in its first cell ('@chong2025'), which stays when
+    the trial's label is corrected (the first cell is then a cell like the others), else by that cell; repeated
+    names get '#2', '#3'."""
     header, rows = parse_pipe_table(text)
     cells: dict[str, str] = {}
     seen: dict[str, int] = {}
     for row in rows:
-        label = row[0] if row else ""
+        first = row[0] if row else ""
+        cited = ROW_CITATION.search(first)
+        label = cited.group(1) if cited else first
         seen[label] = seen.get(label, 0) + 1
         key = label if seen[label] == 1 else f"{label} #{seen[label]}"
-        for col, value in zip(header[1:], row[1:]):
+        start = 0 if cited else 1
+        for col, value in zip(header[start:], row[start:]):
             cells[f"{key} / {col}"] = value
     return cells
 

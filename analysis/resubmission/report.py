@@ -32,7 +32,8 @@ CHANGES_MD = """\
 | {{ k }} | {{ c.base.provenance.get(k, "–") }} | {{ c.target.provenance.get(k, "–") }} |
 {% endfor %}
 
-{{ c.variables | length }} manuscript values, {{ c.abstract | length }} abstract paragraphs, {{ c.tables | length }} table cells,
+{{ c.variables | length }} manuscript values, {{ c.abstract | length }} abstract \
+paragraph{{ "s" if c.abstract | length != 1 }}, {{ c.tables | length }} table cells,
 {{ c.figures | length }} figures and {{ c.results | length }} results changed.
 
 ## Abstract ({{ c.abstract | length }} paragraph{{ "s" if c.abstract | length != 1 }} changed; <del>deleted</del>, <ins>inserted</ins>)
@@ -77,7 +78,8 @@ padding:.2rem .45rem;vertical-align:top;text-align:left}th{background:#f4f4f4}.o
 <table><tr><th></th><th>{{ c.base.label }}</th><th>{{ c.target.label }}</th></tr>
 {% for k in prov_keys %}<tr><th>{{ k }}</th><td>{{ c.base.provenance.get(k, "–") }}</td>
 <td>{{ c.target.provenance.get(k, "–") }}</td></tr>{% endfor %}</table>
-<p>{{ c.variables | length }} manuscript values, {{ c.abstract | length }} abstract paragraphs, {{ c.tables | length }}
+<p>{{ c.variables | length }} manuscript values, {{ c.abstract | length }} abstract
+paragraph{{ "s" if c.abstract | length != 1 }}, {{ c.tables | length }}
 table cells, {{ c.figures | length }} figures and {{ c.results | length }} results changed.
 {% if markup %}The whole article compared word by word: <a href="markup.html">markup.html</a>
 (<a href="markup.docx">markup.docx</a> with Word tracked changes).{% endif %}</p>

@@ -15,7 +15,7 @@ import pytest
 
 from analysis.cli import main
 from analysis.pipeline.runner import BuildContext, run_build
-from analysis.resubmission.changes import compare, load_view, table_cells
+from analysis.resubmission.changes import compare, diff_mappings, load_view, table_cells
 from analysis.resubmission.snapshot import SnapshotError, create_snapshot, read_manifest
 from tests.conftest import ROOT
 
@@ -33,6 +33,14 @@ def _change_chong_orr(root: Path, new: int) -> None:
     cells[13] = str(new)
     lines[i] = ",".join(cells)
     path.write_text("\n".join(lines) + "\n")
+
+
+def test_table_rows_are_named_by_their_citation_so_a_renamed_trial_is_a_changed_cell():
+    old = table_cells("| Reference | N |\n|:--|--:|\n| Chong 2025 [@chong2025] | 27 |\n| Topp 2025 [@topp2025] | 60 |\n")
+    new = table_cells("| Reference | N |\n|:--|--:|\n| O\\'Brien \\<b\\> 2025 [@chong2025] | 27 |\n"
+                      "| Topp 2025 [@topp2025] | 60 |\n")
+    assert [(c.item, c.old, c.new) for c in diff_mappings(old, new)] == [
+        ("@chong2025 / Reference", "Chong 2025 [@chong2025]", "O'Brien <b> 2025 [@chong2025]")]
 
 
 def test_table_cells_key_repeated_rows():
