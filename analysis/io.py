@@ -108,6 +108,19 @@ def sha256_file(path: Path | str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def sha256_pixels(image: bytes | Path) -> str:
+    """SHA-256 of an image's decoded RGBA pixels and its size (PNG, TIFF, ...): the picture, not its metadata."""
+    from io import BytesIO
+
+    from PIL import Image  # only where an image is compared
+
+    with Image.open(BytesIO(image) if isinstance(image, bytes) else image) as img:
+        rgba = img.convert("RGBA")
+    digest = hashlib.sha256(f"{rgba.width}x{rgba.height}:".encode())
+    digest.update(rgba.tobytes())
+    return digest.hexdigest()
+
+
 def sha256_files(paths: Iterable[Path], root: Path | None = None) -> str:
     """One hash over several files, including their (relative) names, in sorted order."""
     digest = hashlib.sha256()

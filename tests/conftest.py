@@ -37,3 +37,11 @@ def project_copy(tmp_path: Path) -> Path:
 
 # A fully built scratch copy of the project, shared by the manuscript tests (defined with its helpers).
 from tests.manuscript_project import built_project, rendered_project  # noqa: E402, F401
+
+
+@pytest.fixture
+def built_copy(built_project: Path, tmp_path: Path) -> Path:
+    """A private copy of the session's built project (build/ included and up to date), to change freely."""
+    dest = tmp_path / "project"
+    shutil.copytree(built_project, dest, ignore=shutil.ignore_patterns("_snapshots", ".git"))
+    return dest

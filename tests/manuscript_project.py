@@ -15,7 +15,7 @@ import pytest
 from analysis.pipeline.runner import BuildContext, run_build
 
 ROOT = Path(__file__).resolve().parents[1]
-PROJECT_FILES = ["_quarto.yml", "_quarto-journal.yml", "_quarto-review.yml", "_environment"]
+PROJECT_FILES = ["_quarto.yml", "_quarto-journal.yml", "_quarto-review.yml", "_environment", ".gitignore"]
 PROJECT_DIRS = ["data", "manuscript"]
 
 
@@ -28,6 +28,23 @@ def copy_project(dest: Path) -> Path:
         if (ROOT / name).exists():
             shutil.copy2(ROOT / name, dest / name)
     return dest
+
+
+def commit_all(root: Path, message: str = "project") -> bool:
+    """Make ``root`` a git repository with everything in it committed (as a clone is); False without git."""
+    if shutil.which("git") is None:
+        return False
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", message]):
+        subprocess.run(["git", "-c", "user.name=test", "-c", "user.email=test@example.org", *args], cwd=root,
+                       check=True, capture_output=True)
+    return True
+
+
+def git_status(root: Path) -> list[str]:
+    """``git status --porcelain`` lines, untracked files included (ignored ones are not)."""
+    out = subprocess.run(["git", "status", "--porcelain=v1", "--untracked-files=all"], cwd=root, check=True,
+                         capture_output=True, text=True).stdout
+    return [line for line in out.splitlines() if line.strip()]
 
 
 def build(root: Path, only: list[str] | None = None) -> None:
@@ -86,6 +103,7 @@ def rendered_project(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
     if given:
         return Rendered(Path(given), "", "")
     root = copy_project(tmp_path_factory.mktemp("render") / "project")
+    commit_all(root)  # a committed checkout, so that the tests can see what a render leaves in `git status`
     journal = analysis_render(root)
     assert journal.returncode == 0, f"python -m analysis render failed:\n{(journal.stdout + journal.stderr)[-5000:]}"
     return Rendered(root, journal.stdout + journal.stderr, quarto_render(root, "--profile", "review"))

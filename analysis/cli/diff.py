@@ -36,8 +36,9 @@ def run(args: argparse.Namespace) -> int:
         target, target_label = root, "current build"
     out_dir = root / "build" / "diff"
     c, info = write_diff(root, base, args.base, target, target_label, out_dir)
+    redrawn = f" ({len(c.figures_redrawn)} redrawn with identical content)" if c.figures_redrawn else ""
     print(f"diff {args.base} → {target_label}: {len(c.variables)} manuscript values, {len(c.tables)} table cells, "
-          f"{len(c.figures)} figure files, {len(c.results)} results changed")
+          f"{len(c.figures)} figures{redrawn}, {len(c.results)} results changed")
     for ch in c.variables[:10]:
         print(f"  {ch.item}: {ch.old} → {ch.new}")
     rows, warning = write_response(c, target, out_dir / "response.docx")

@@ -7,12 +7,15 @@ with I², τ² and the heterogeneity P, and the prediction interval when k ≥ 3
 Then the overall diamond, its heterogeneity, prediction interval and the test
 for subgroup differences. Cohorts without the outcome are listed as not
 reported. Layout follows metafor's ``forest`` / Stata's ``metan`` (columns of
-text either side of the plot); column widths are measured from the text.
+text either side of the plot); column widths are measured from the text. A study
+label or treatment too long for the 180-mm figure is wrapped (a word too long for
+its column is cut) and its row grows, so that the plot keeps at least
+``MIN_PLOT_MM``; the labels are drawn as written (no mathtext).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from matplotlib.axes import Axes
@@ -43,6 +46,10 @@ SQUARE_MAX_PT = 12.0  # side of the square of a study with 100% weight; area is 
 SQUARE_MIN_PT = 2.5
 DIAMOND_HALF_HEIGHT = 0.36  # in rows
 MIN_PLOT_MM = 40.0
+#: The narrowest a wrapped column of data text may get (study label, treatment), mm.
+MIN_WRAPPED_MM = {"label": 22.0, "treatment": 18.0}
+#: A further line of wrapped text, in rows (7-pt text at matplotlib's 1.2 line spacing, over ROW_MM).
+EXTRA_LINE_ROWS = FONT_SIZE * 1.2 / 72 * 25.4 / ROW_MM
 OVERALL = "overall"
 
 
@@ -177,7 +184,7 @@ def _spanning_width(rows: list[Row]) -> float:
     return max(widths)
 
 
-def _columns(rows: list[Row], width_mm: float) -> dict[str, float]:
+def _positions(rows: list[Row], width_mm: float) -> dict[str, float]:
     """x positions (mm): left edges of left-aligned columns, right edges of right-aligned ones."""
     w = _column_widths(rows)
     x = {"label": 0.5}
@@ -189,10 +196,46 @@ def _columns(rows: list[Row], width_mm: float) -> dict[str, float]:
     x["estimate"] = x["weight"] - w["weight"] - GAP_MM - w["estimate"]
     x["plot_left"] = left_block
     x["plot_right"] = x["estimate"] - GAP_MM - 1.0
-    if x["plot_right"] - x["plot_left"] < MIN_PLOT_MM:
-        raise ValueError(f"forest plot: only {x['plot_right'] - x['plot_left']:.0f} mm left for the plot; "
-                         "labels are too long for the figure width")
     return x
+
+
+def _plot_width(x: dict[str, float]) -> float:
+    return x["plot_right"] - x["plot_left"]
+
+
+def _wrap_column(rows: list[Row], column: str, width_mm: float) -> list[Row]:
+    """Study rows with the text of ``column`` wrapped to ``width_mm``; a row grows by the lines it gains."""
+    out = []
+    for row in rows:
+        if row.kind not in ("study", "not_reported"):
+            out.append(row)
+            continue
+        indent = 1.5 if column == "label" else 0.0  # study labels are indented under their subgroup
+        text = wrap_text(" ".join(getattr(row, column).split()), width_mm - indent, break_words=True)
+        wrapped = replace(row, **{column: text})
+        lines = max(wrapped.label.count("\n"), wrapped.treatment.count("\n"))
+        out.append(replace(wrapped, height=1.0 + lines * EXTRA_LINE_ROWS))
+    return out
+
+
+def fit_columns(rows: list[Row], width_mm: float) -> tuple[list[Row], dict[str, float]]:
+    """Rows and column positions that leave the plot at least ``MIN_PLOT_MM``: the study labels, then the
+    treatments, are wrapped as far as needed (never narrower than ``MIN_WRAPPED_MM``)."""
+    x = _positions(rows, width_mm)
+    for column in ("label", "treatment"):
+        short = MIN_PLOT_MM - _plot_width(x)
+        if short <= 0:
+            break
+        current = _column_widths(rows)[column]
+        target = max(current - short, MIN_WRAPPED_MM[column])
+        if target < current:
+            rows = _wrap_column(rows, column, target)
+            x = _positions(rows, width_mm)
+    if _plot_width(x) < MIN_PLOT_MM:
+        raise ValueError(f"forest plot: only {_plot_width(x):.0f} mm left for the plot of a {width_mm:.0f}-mm "
+                         "figure after wrapping the study labels and treatments; the subgroup, pooled and "
+                         "heterogeneity lines are too long")
+    return rows, x
 
 
 def _text(ax: Axes, x: float, y: float, text: str, **kw: Any) -> None:
@@ -244,8 +287,7 @@ def _draw_row_graphic(ax: Axes, row: Row, y: float, layout: ForestLayout) -> Non
 def draw_forest(registry: dict[str, Any], outcome_key: str, width_mm: float = DOUBLE_COLUMN_MM
                 ) -> tuple[Figure, ForestLayout]:
     """Draw the forest plot of one outcome ('orr' or 'cr'); return the figure and its layout."""
-    rows = forest_rows(registry, outcome_key)
-    x = _columns(rows, width_mm)
+    rows, x = fit_columns(forest_rows(registry, outcome_key), width_mm)
     note = wrap_text(footnote(registry, rows), width_mm - 1.0, SMALL_SIZE)
     body_mm = sum(r.height for r in rows) * ROW_MM
     height_mm = 1.0 + HEADER_MM + body_mm + AXIS_MM + FOOTNOTE_LINE_MM * (note.count("\n") + 1) + 1.0

@@ -7,6 +7,8 @@ pooled random-effects estimate and pseudo confidence limits
 regression test P. (C, D) Leave-one-out: the pooled proportion and its CI with
 each cohort omitted, against the all-studies estimate and CI (metafor's
 ``leave1out``). All numbers come from ``outcomes.<o>.overall`` of the registry.
+A cohort label longer than ``MAX_LABEL_SHARE`` of a panel is wrapped (a word too
+long is cut) and its row, and the panel, grow to hold it.
 """
 
 from __future__ import annotations
@@ -46,6 +48,11 @@ LEGEND_MM = 10.0
 PANEL_GAP_MM = 14.0
 LEFT_MM = 13.0
 RIGHT_MM = 2.0
+#: The widest a leave-one-out label may be, as a share of its panel (axis labels included).
+MAX_LABEL_SHARE = 0.45
+#: A leave-one-out row: at least this high (mm), and a further line of a wrapped label, in rows.
+LOO_ROW_MM = 3.6
+EXTRA_LINE_ROWS = 0.75
 
 
 @dataclass
@@ -108,22 +115,42 @@ def _funnel(ax: Axes, registry: dict[str, Any], outcome_key: str, width_mm: floa
     out.egger_text[outcome_key] = text
 
 
-def _loo(ax: Axes, registry: dict[str, Any], outcome_key: str, out: FunnelLoo) -> None:
+def loo_positions(labels: list[str]) -> list[float]:
+    """y of each leave-one-out row (one-line rows 1 apart; a wrapped label takes more room)."""
+    heights = [1.0 + label.count("\n") * EXTRA_LINE_ROWS for label in labels]
+    positions, y = [], 0.0
+    for i, h in enumerate(heights):
+        y += (heights[i - 1] + h) / 2 if i else 0.0
+        positions.append(y)
+    return positions
+
+
+def _loo_span(labels: list[str]) -> float:
+    """Height of the rows in row units, from the top of the first to the bottom of the last."""
+    if not labels:
+        return 1.0
+    positions = loo_positions(labels)
+    first, last = (1.0 + labels[i].count("\n") * EXTRA_LINE_ROWS for i in (0, -1))
+    return positions[-1] + (first + last) / 2
+
+
+def _loo(ax: Axes, registry: dict[str, Any], outcome_key: str, names: dict[str, str], out: FunnelLoo) -> None:
     overall = common.outcome(registry, outcome_key)["overall"]
     who = common.cohorts(registry)
     rows = overall.get("leave_one_out") or []
     ax.axvspan(overall["ci_low"], overall["ci_high"], color="#E6E6E6", lw=0, zorder=0)
     ax.axvline(overall["estimate"], color="black", lw=0.8, zorder=1, gid=f"loo-reference:{outcome_key}")
-    labels, points = [], []
-    for i, r in enumerate(rows):
-        cohort = who[r["omitted"]]
-        st = subgroup_style(cohort.subgroup)
-        ax.plot([r["ci_low"], r["ci_high"]], [i, i], color=st["color"], lw=0.9, solid_capstyle="butt", zorder=2)
-        points += ax.plot([r["estimate"]], [i], ls="none", marker=st["marker"], ms=3.8, mfc=st["color"],
+    labels = [names[r["omitted"]] for r in rows]
+    ys = loo_positions(labels)
+    points = []
+    for r, y in zip(rows, ys):
+        st = subgroup_style(who[r["omitted"]].subgroup)
+        ax.plot([r["ci_low"], r["ci_high"]], [y, y], color=st["color"], lw=0.9, solid_capstyle="butt", zorder=2)
+        points += ax.plot([r["estimate"]], [y], ls="none", marker=st["marker"], ms=3.8, mfc=st["color"],
                           mec="white", mew=0.4, zorder=3, gid=f"loo:{outcome_key}:{r['omitted']}")
-        labels.append(common.cohort_label(registry, cohort))
-    ax.set_yticks(range(len(rows)), labels)
-    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_yticks(ys, labels)
+    top = 0.5 * (1.0 + labels[0].count("\n") * EXTRA_LINE_ROWS) if labels else 0.5
+    ax.set_ylim(_loo_span(labels) - top, -top)
     ax.tick_params(axis="y", length=0, pad=2)
     lows = [r["ci_low"] for r in rows] + [overall["ci_low"]]
     highs = [r["ci_high"] for r in rows] + [overall["ci_high"]]
@@ -131,7 +158,7 @@ def _loo(ax: Axes, registry: dict[str, Any], outcome_key: str, out: FunnelLoo) -
     ax.xaxis.set_major_locator(MaxNLocator(5, steps=[1, 2, 5, 10]))
     _percent_axis(ax)
     ax.set_xlabel(f"{common.outcome_abbreviation(outcome_key)} with the cohort omitted, %", fontsize=SMALL_SIZE)
-    out.loo_rows[outcome_key] = labels
+    out.loo_rows[outcome_key] = [" ".join(label.split()) for label in labels]
     out.loo_points[outcome_key] = points
     out.reference[outcome_key] = overall["estimate"]
 
@@ -147,12 +174,23 @@ def _legend(fig: Figure, registry: dict[str, Any]) -> None:
                bbox_to_anchor=(0.5, 0.0), handlelength=1.8, columnspacing=1.5)
 
 
+def loo_labels(registry: dict[str, Any], max_width_mm: float) -> dict[str, str]:
+    """Each cohort's leave-one-out label, wrapped to ``max_width_mm`` where it is wider."""
+    return {c.study_id: wrap_text(common.cohort_label(registry, c), max_width_mm, SMALL_SIZE, break_words=True)
+            for c in common.cohorts(registry).values()}
+
+
 def draw_funnel_loo(registry: dict[str, Any], width_mm: float = DOUBLE_COLUMN_MM) -> tuple[Figure, FunnelLoo]:
     """Draw Figure 2 (four panels) from the registry."""
-    height_mm = TOP_MM + FUNNEL_MM + FUNNEL_XLABEL_MM + TOP_MM + LOO_MM + LOO_XLABEL_MM + LEGEND_MM
+    panel_w = (width_mm - LEFT_MM - RIGHT_MM - PANEL_GAP_MM) / 2
+    names = loo_labels(registry, MAX_LABEL_SHARE * (panel_w + LEFT_MM - 1))
+    label_w = max(text_width_mm(name, SMALL_SIZE) for name in names.values()) + 2.0
+    spans = [_loo_span([names[r["omitted"]] for r in common.outcome(registry, o)["overall"].get("leave_one_out")
+                        or []]) for o in OUTCOMES]
+    loo_mm = max(LOO_MM, max(spans) * LOO_ROW_MM)
+    height_mm = TOP_MM + FUNNEL_MM + FUNNEL_XLABEL_MM + TOP_MM + loo_mm + LOO_XLABEL_MM + LEGEND_MM
     fig = new_figure(width_mm, height_mm)
     out = FunnelLoo()
-    panel_w = (width_mm - LEFT_MM - RIGHT_MM - PANEL_GAP_MM) / 2
     letters = iter("ABCD")
     for i, o in enumerate(OUTCOMES):
         left = LEFT_MM + i * (panel_w + PANEL_GAP_MM)
@@ -161,12 +199,10 @@ def draw_funnel_loo(registry: dict[str, Any], width_mm: float = DOUBLE_COLUMN_MM
         panel_label(ax, next(letters), x_mm=-LEFT_MM + 1)
         out.axes[f"funnel:{o}"] = ax
     loo_top = TOP_MM + FUNNEL_MM + FUNNEL_XLABEL_MM + TOP_MM
-    label_w = max(text_width_mm(common.cohort_label(registry, c), SMALL_SIZE)
-                  for c in common.cohorts(registry).values()) + 2.0
     for i, o in enumerate(OUTCOMES):
         left = LEFT_MM + i * (panel_w + PANEL_GAP_MM)
-        ax = _axes_mm(fig, left - LEFT_MM + 1 + label_w, loo_top, panel_w + LEFT_MM - 1 - label_w, LOO_MM)
-        _loo(ax, registry, o, out)
+        ax = _axes_mm(fig, left - LEFT_MM + 1 + label_w, loo_top, panel_w + LEFT_MM - 1 - label_w, loo_mm)
+        _loo(ax, registry, o, names, out)
         panel_label(ax, next(letters), x_mm=-label_w)
         out.axes[f"loo:{o}"] = ax
     _legend(fig, registry)

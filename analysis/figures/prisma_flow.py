@@ -1,7 +1,9 @@
 """Figure 1: PRISMA 2020 flow diagram (Page et al. 2021, BMJ 372:n71, template for new reviews).
 
-Drawn from the counts as given in ``data/prisma.yaml`` (registry ``prisma.counts``),
-even where they do not add up: the arithmetic is checked by ``analysis.results.prisma_checks``
+Drawn from the counts as given in ``data/prisma.yaml``, read by the build from that
+file alone (:func:`draw_prisma_from_file`): the diagram shows nothing else, so adding a
+trial neither redraws it nor changes its files. The counts are drawn even where they
+do not add up: the arithmetic is checked by ``analysis.results.prisma_checks``
 and reported by the build (a warning, or an error with ``--strict``). Boxes the
 template always has show "not reported" for a missing count; the optional
 retrieval boxes appear only when the data give their counts.
@@ -10,6 +12,7 @@ retrieval boxes appear only when the data give their counts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from matplotlib.axes import Axes
@@ -18,6 +21,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from matplotlib.text import Text
 
 from .. import formatting as fmt
+from ..inputs.yaml_files import load_prisma
 from .style import (
     OKABE_ITO,
     SINGLE_COLUMN_MM,
@@ -160,9 +164,14 @@ def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float]) -> No
                                  shrinkA=0, shrinkB=0))
 
 
-def draw_prisma(registry: dict[str, Any], width_mm: float = SINGLE_COLUMN_MM) -> tuple[Figure, PrismaLayout]:
-    """Draw Figure 1 from ``registry['prisma']['counts']``."""
-    rows = flow_rows(registry["prisma"]["counts"])
+def draw_prisma_from_file(prisma_yaml: Path, width_mm: float = SINGLE_COLUMN_MM) -> tuple[Figure, PrismaLayout]:
+    """Draw Figure 1 from ``data/prisma.yaml`` (validated as the registry reads it)."""
+    return draw_prisma(load_prisma(prisma_yaml), width_mm)
+
+
+def draw_prisma(counts: dict[str, Any], width_mm: float = SINGLE_COLUMN_MM) -> tuple[Figure, PrismaLayout]:
+    """Draw Figure 1 from the PRISMA counts (``prisma.yaml`` as loaded, or the registry's ``prisma.counts``)."""
+    rows = flow_rows(counts)
     main_x = 0.5 + BAR_MM + 1.5
     usable = width_mm - main_x - 0.5 - COLUMN_GAP_MM
     main_w = side_w = usable / 2

@@ -9,7 +9,13 @@ column and 180 mm double column (Frontiers and most journals).
 ``save_figure`` writes PDF, SVG, PNG (300 dpi) and TIFF (300 dpi, LZW) with
 fixed metadata (no dates, fixed SVG id salt, no software stamp in the raster
 files), so the same inputs give the same bytes, and records where the figure
-came from in each file's metadata and in a JSON sidecar.
+came from in each file's metadata and in a JSON sidecar. The sidecar also
+describes what the figure shows, apart from any metadata: a hash of the PNG's
+pixels and every string drawn, so that a resubmission diff can tell a redrawn
+figure from a changed one (:mod:`analysis.resubmission.changes`).
+
+Text is always literal (``text.parse_math`` off): a study label such as
+"O'Brien $5_b" is drawn as written, never as mathtext.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter
 from PIL import Image
 
 from .. import formatting as fmt
-from ..io import atomic_path, write_json
+from ..io import atomic_path, sha256_pixels, write_json
 from .outputs import FORMATS, SIDECAR, output_paths
 
 MM = 1 / 25.4  # inches per millimetre
@@ -85,6 +91,8 @@ RC: dict[str, Any] = {
     "svg.hashsalt": "analysis-figures",
     "svg.id": None,
     "path.simplify": False,
+    "text.parse_math": False,  # labels come from data: '$' and '_' are characters, not mathtext
+    "text.usetex": False,
 }
 
 
@@ -146,12 +154,30 @@ def text_width_mm(text: str, size: float = FONT_SIZE, weight: str = "normal", st
     return max(widths) / _MEASURE_DPI * 25.4
 
 
-def wrap_text(text: str, width_mm: float, size: float = FONT_SIZE, weight: str = "normal") -> str:
-    """Greedy word wrap to a width in mm, by measured glyph widths."""
+def _break_word(word: str, width_mm: float, size: float, weight: str) -> list[str]:
+    """A word wider than ``width_mm`` cut into pieces that fit (at least one character each)."""
+    pieces, current = [], ""
+    for ch in word:
+        if current and text_width_mm(current + ch, size, weight) > width_mm:
+            pieces.append(current)
+            current = ch
+        else:
+            current += ch
+    return pieces + [current]
+
+
+def wrap_text(text: str, width_mm: float, size: float = FONT_SIZE, weight: str = "normal",
+              break_words: bool = False) -> str:
+    """Greedy word wrap to a width in mm, by measured glyph widths; with ``break_words``, a word wider than the
+    width is cut between characters (a label from the data may be one long word)."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
         current = ""
-        for word in paragraph.split(" "):
+        words = paragraph.split(" ")
+        if break_words:
+            words = [piece for word in words for piece in (
+                _break_word(word, width_mm, size, weight) if text_width_mm(word, size, weight) > width_mm else [word])]
+        for word in words:
             candidate = f"{current} {word}" if current else word
             if current and text_width_mm(candidate, size, weight) > width_mm:
                 lines.append(current)
@@ -222,6 +248,26 @@ def _raster(fig: Figure, metadata: dict[str, str | None]) -> bytes:
     return buffer.getvalue()
 
 
+class _TextRecorder(RendererAgg):
+    """An Agg renderer that keeps every string it draws, in drawing order (one entry per line of text)."""
+
+    def __init__(self, width: float, height: float, dpi: float) -> None:
+        super().__init__(width, height, dpi)
+        self.texts: list[str] = []
+
+    def draw_text(self, gc: Any, x: float, y: float, s: str, prop: Any, angle: float, ismath: Any = False,
+                  mtext: Any = None) -> None:
+        self.texts.append(s)
+        super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+
+
+def drawn_texts(fig: Figure) -> list[str]:
+    """Every string the figure draws (titles, labels, tick labels, cells), as drawn, in drawing order."""
+    renderer = _TextRecorder(fig.bbox.width, fig.bbox.height, fig.dpi)
+    fig.draw(renderer)
+    return [t for t in renderer.texts if t.strip()]
+
+
 def save_figure(fig: Figure, stem: Path, record: FigureRecord) -> dict[str, Path]:
     """Write ``stem``.pdf/.svg/.png/.tif and the ``stem``.json sidecar atomically; return the paths.
 
@@ -251,5 +297,9 @@ def save_figure(fig: Figure, stem: Path, record: FigureRecord) -> dict[str, Path
         "matplotlib": mpl.__version__,
         "outputs": {fmt: {"file": paths[fmt].name, "sha256": hashlib.sha256(paths[fmt].read_bytes()).hexdigest()}
                     for fmt in FORMATS},
+        # What the figure shows, without metadata: equal content means the same drawing in every format (all four
+        # are written from this one figure).
+        "content": {"pixels_sha256": sha256_pixels(png), "size_px": list(Image.open(io.BytesIO(png)).size),
+                    "text": drawn_texts(fig)},
     })
     return paths

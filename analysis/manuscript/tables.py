@@ -21,6 +21,7 @@ from tabulate import tabulate
 
 from .. import formatting as fmt
 from ..io import write_text
+from .markdown import markdown_text
 from .outputs import table_paths
 
 TABLE1_LABEL = "tbl-characteristics"
@@ -44,8 +45,8 @@ ABBREVIATIONS = {
 
 
 def reference_cell(trial: dict[str, Any]) -> str:
-    """'Chong 2025 [@chong2025]'."""
-    return f"{trial['label']} [@{trial['reference_key']}]"
+    """'Chong 2025 [@chong2025]': the label as written (escaped for Markdown), then the citation."""
+    return f"{markdown_text(trial['label'])} [@{trial['reference_key']}]"
 
 
 def partner_abbreviations(trials: list[dict[str, Any]]) -> dict[str, str]:
@@ -64,6 +65,7 @@ PAGE_CHARACTERS = {"portrait": 160 / 1.4, "landscape": 247 / 1.4}
 #: Cell padding in characters: 3 mm a column (Word's default cell margins are 1.9 mm a side; the PDF's 1.4 mm).
 COLUMN_PADDING_CHARACTERS = 3 / 1.4
 CITATION = re.compile(r"\[@[^\]]+\]")
+ESCAPE = re.compile(r"\\(.)")  # a Markdown backslash escape prints as the character
 #: How a citation prints in a cell (a bracketed reference number).
 CITATION_PLACEHOLDER = "[00]"
 #: A header may wrap over this many lines; a data cell is kept on one line where the page allows.
@@ -85,13 +87,15 @@ def text_width(text: str) -> int:
 
 
 def printed_length(cell: str) -> int:
-    """Width a cell takes in print on one line; citations print as a short reference number."""
-    return text_width(CITATION.sub(CITATION_PLACEHOLDER, str(cell)))
+    """Width a cell takes in print on one line; citations print as a short reference number, escapes as the
+    character they escape."""
+    return text_width(CITATION.sub(CITATION_PLACEHOLDER, ESCAPE.sub(r"\1", str(cell))))
 
 
 def longest_word(cell: str) -> int:
     """The widest part of a cell that cannot wrap (text is never hyphenated, so a word never breaks)."""
-    return max((text_width(word) for word in CITATION.sub(CITATION_PLACEHOLDER, str(cell)).split()), default=1)
+    printed = CITATION.sub(CITATION_PLACEHOLDER, ESCAPE.sub(r"\1", str(cell)))
+    return max((text_width(word) for word in printed.split()), default=1)
 
 
 @dataclass(frozen=True)
@@ -213,7 +217,7 @@ def table2_markdown(registry: dict[str, Any]) -> str:
     missing = [t for t in registry["trials"] if t["orr_events"] is None or t["cr_events"] is None]
     note = ("*Notes:* percentages are computed from the number of responders and the cohort size. "
             f"{fmt.NOT_REPORTED_CELL}, not reported in the source"
-            + (f" ({fmt.join_words([t['label'] + ' [@' + t['reference_key'] + ']' for t in missing])})"
+            + (f" ({fmt.join_words([reference_cell(t) for t in missing])})"
                if missing else "")
             + ". Prior lines for the CAR-T-naive cohorts are those given for the whole trial. "
             + abbreviation_note(["CAR-T", "CR", "N", "NCT", "ORR"], partner_abbreviations(registry["trials"])) + ".")

@@ -49,6 +49,7 @@ from typing import Any
 
 from .. import formatting as fmt
 from ..inputs.trials import PUBLICATION_TYPES
+from .markdown import markdown_text
 
 #: Short variable-name keys for the registry's subgroup keys.
 SUBGROUP_KEYS = {
@@ -154,7 +155,8 @@ def loo_vars(m: dict[str, Any]) -> dict[str, str]:
     def shown(p: float) -> float:  # a proportion as printed, in percent
         return fmt.printed(100 * p, 1)
 
-    outside = [r["label"] for r in rows if not shown(m["ci_low"]) <= shown(r["estimate"]) <= shown(m["ci_high"])]
+    outside = [markdown_text(r["label"]) for r in rows
+               if not shown(m["ci_low"]) <= shown(r["estimate"]) <= shown(m["ci_high"])]
     if outside:
         stability = (f"omitting {fmt.join_words(outside, 'or')} moved the pooled estimate outside the "
                      "confidence interval of the full analysis")

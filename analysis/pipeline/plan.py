@@ -25,6 +25,7 @@ from ..io import display_name, sha256_file
 from ..manuscript.citation_style import style_digest
 from ..manuscript.outputs import STYLE, style_target, table_paths, template_files, text_file_paths
 from ..results.output_provenance import manifest_path, output_files
+from ..results.provenance import source_provenance
 from .step import BuildContext, Step
 
 
@@ -78,14 +79,16 @@ class FigureSpec:
     stem: str  # file name without suffix, in build/figures/
     title: str  # written into the files' metadata
     module: str  # analysis/figures/<module>.py
-    function: str  # draws (registry, **kwargs) -> (Figure, layout)
+    function: str  # draws (registry, **kwargs) -> (Figure, layout), or (*data files, **kwargs) without the registry
     kwargs: dict[str, Any] = field(default_factory=dict)
-    data: tuple[str, ...] = ()  # data files it reads besides the registry
+    data: tuple[str, ...] = ()  # data files it reads (besides the registry, if it reads that)
+    #: False: drawn from ``data`` alone, so a change elsewhere (a new trial) neither redraws it nor enters its files.
+    registry: bool = True
 
 
 FIGURES: list[FigureSpec] = [
-    FigureSpec("figure1", "figure1_prisma", "Figure 1. PRISMA 2020 flow diagram", "prisma_flow", "draw_prisma",
-               data=("prisma.yaml",)),
+    FigureSpec("figure1", "figure1_prisma", "Figure 1. PRISMA 2020 flow diagram", "prisma_flow",
+               "draw_prisma_from_file", data=("prisma.yaml",), registry=False),
     FigureSpec("figure2", "figure2_funnel_loo", "Figure 2. Funnel plots and leave-one-out analyses of ORR and CR",
                "funnel_loo", "draw_funnel_loo"),
     FigureSpec("figure3", "figure3_forest_orr", "Figure 3. Forest plot of the overall response rate", "forest",
@@ -105,12 +108,17 @@ def figure_stem(ctx: BuildContext, spec: FigureSpec) -> Path:
 def _draw_figure(ctx: BuildContext, spec: FigureSpec, draw: Callable[..., Any], inputs: list[Path]) -> None:
     from ..figures import style  # matplotlib, only when a figure is drawn; every figure module imports it
 
-    registry = ctx.registry
+    data = [ctx.data_dir / name for name in spec.data]
+    if spec.registry:
+        args: tuple[Any, ...] = (ctx.registry,)
+        provenance = ctx.registry.get("provenance") or {}
+    else:  # its files name only the data it shows
+        args, provenance = tuple(data), source_provenance(data, ctx.root)
     record = style.FigureRecord(name=spec.stem, title=spec.title,
                                 inputs={display_name(p, ctx.root): sha256_file(p) for p in inputs},
-                                provenance=registry.get("provenance") or {})
+                                provenance=provenance)
     with style.figure_style():
-        fig, _ = draw(registry, **spec.kwargs)
+        fig, _ = draw(*args, **spec.kwargs)
         style.save_figure(fig, figure_stem(ctx, spec), record)
 
 
@@ -120,7 +128,8 @@ def _figure_step(spec: FigureSpec) -> Step:
 
     step = Step(name=spec.step, description=spec.title.split(". ", 1)[0].lower() + f" ({spec.stem})",
                 action=f"analysis.figures.{spec.module}:{spec.function}",
-                inputs=lambda ctx: [ctx.results_path, *(ctx.data_dir / name for name in spec.data)],
+                inputs=lambda ctx: [*([ctx.results_path] if spec.registry else []),
+                                    *(ctx.data_dir / name for name in spec.data)],
                 outputs=lambda ctx: list(output_paths(figure_stem(ctx, spec)).values()),
                 run=run)
     return step

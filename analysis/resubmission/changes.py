@@ -2,8 +2,9 @@
 
 Compared: every value of ``results.json`` (flattened to dotted paths, records keyed
 by their id), every formatted manuscript variable (``_variables.yml``; its
-location is where the manuscript uses it), the abstract, every table cell
-(table / row / column) and every figure file (by content hash).
+location is where the manuscript uses it), the abstract word by word, every table cell
+(table / row / column) and every figure by what it shows
+(:mod:`analysis.resubmission.figure_changes`).
 """
 
 from __future__ import annotations
@@ -14,25 +15,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ..io import read_json, sha256_file
-from ..quarto.variables import VarUse, flatten_variables, load_variables, manuscript_sources, variable_uses
+from ..io import read_json
+from ..quarto.variables import VarUse, load_variables, manuscript_sources, variable_uses
 from ..results.output_provenance import provenance_metadata
 from ..results.paths import flatten
+from ..results.provenance import git_version
+from .article import markdown_blocks
+from .article_source import abstract_markdown
+from .block_diff import MarkedBlock, diff_blocks
+from .change import Change
+from .figure_changes import FigureContent, compare_figures, read_figures
 
 #: results.json subtrees that describe the build rather than results.
 SKIP_RESULT_PREFIXES = ("provenance",)
-
-
-@dataclass(frozen=True)
-class Change:
-    kind: str  # "changed", "added" or "removed"
-    item: str  # dotted path, variable name, "table / row / column" or figure file
-    old: Any
-    new: Any
-    location: str = ""
-    difference: str = ""
 
 
 @dataclass
@@ -43,14 +38,12 @@ class BuildView:
     folder: Path
     results: dict[str, Any]
     variables: dict[str, str]
-    abstract: dict[str, str]
+    abstract: str  # Markdown (build/abstract.yml)
     tables: dict[str, str]
-    figures: dict[str, str]
+    figures: dict[str, FigureContent]
     var_uses: list[VarUse] = field(default_factory=list)
-
-    @property
-    def provenance(self) -> dict[str, str]:
-        return provenance_metadata(self.results)
+    #: Flat provenance; its git fields describe the tree when the snapshot was taken (or now, for the current build).
+    provenance: dict[str, str] = field(default_factory=dict)
 
 
 def load_view(folder: Path, label: str) -> BuildView:
@@ -59,15 +52,16 @@ def load_view(folder: Path, label: str) -> BuildView:
     if not results_path.exists():
         from ..inputs.errors import DataError
         raise DataError(results_path, ["not found: nothing to compare (run `make build`, or check the snapshot name)"])
-    abstract_path = folder / "build" / "abstract.yml"
-    abstract = flatten_variables(yaml.safe_load(abstract_path.read_text(encoding="utf-8")) or {}) \
-        if abstract_path.exists() else {}
     tables = {p.name: p.read_text(encoding="utf-8") for p in sorted((folder / "build" / "tables").glob("*"))
               if p.is_file()} if (folder / "build" / "tables").is_dir() else {}
-    figures = {p.name: sha256_file(p) for p in sorted((folder / "build" / "figures").glob("*"))
-               if p.is_file()} if (folder / "build" / "figures").is_dir() else {}
-    return BuildView(label, folder, read_json(results_path), load_variables(folder / "_variables.yml"), abstract,
-                     tables, figures, variable_uses(manuscript_sources(folder), folder))
+    figures = read_figures(folder)
+    results = read_json(results_path)
+    manifest = folder / "manifest.json"  # a snapshot records the tree as it was; the current build asks git now
+    provenance = read_json(manifest).get("provenance") if manifest.is_file() else None
+    return BuildView(label, folder, results, load_variables(folder / "_variables.yml"), abstract_markdown(folder),
+                     tables, figures,
+                     variable_uses(manuscript_sources(folder), folder),
+                     provenance or provenance_metadata(results, git_version(folder)))
 
 
 def _is_number(v: Any) -> bool:
@@ -113,27 +107,44 @@ def variable_locations(uses: list[VarUse]) -> dict[str, str]:
     return {k: "; ".join(v) for k, v in out.items()}
 
 
+#: A column separator of a pipe table (an escaped ``\|`` is text), and a Markdown backslash escape.
+CELL_SEPARATOR = re.compile(r"(?<!\\)\|")
+ESCAPE = re.compile(r"\\(.)")
+
+
 def parse_pipe_table(text: str) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of the first Markdown pipe table in ``text``."""
+    """Header and rows of the first Markdown pipe table in ``text``; cells as printed (escapes resolved)."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip().startswith("|")]
     if len(lines) < 2:
         return [], []
-    split = lambda ln: [c.strip() for c in ln.strip().strip("|").split("|")]  # noqa: E731
+
+    def split(line: str) -> list[str]:
+        inner = re.sub(r"^\||(?<!\\)\|$", "", line.strip())
+        return [ESCAPE.sub(r"\1", c.strip()) for c in CELL_SEPARATOR.split(inner)]
+
     header = split(lines[0])
     rows = [split(ln) for ln in lines[1:] if not re.fullmatch(r"\|?[\s:|-]+\|?", ln)]
     return header, rows
 
 
+ROW_CITATION = re.compile(r"\[(@[^\]]+)\]")
+
+
 def table_cells(text: str) -> dict[str, str]:
-    """'row label / column' -> cell; repeated row labels get '#2', '#3'."""
+    """'row / column' -> cell. A row is named by the citation in its first cell ('@chong2025'), which stays when
+    the trial's label is corrected (the first cell is then a cell like the others), else by that cell; repeated
+    names get '#2', '#3'."""
     header, rows = parse_pipe_table(text)
     cells: dict[str, str] = {}
     seen: dict[str, int] = {}
     for row in rows:
-        label = row[0] if row else ""
+        first = row[0] if row else ""
+        cited = ROW_CITATION.search(first)
+        label = cited.group(1) if cited else first
         seen[label] = seen.get(label, 0) + 1
         key = label if seen[label] == 1 else f"{label} #{seen[label]}"
-        for col, value in zip(header[1:], row[1:]):
+        start = 0 if cited else 1
+        for col, value in zip(header[start:], row[start:]):
             cells[f"{key} / {col}"] = value
     return cells
 
@@ -154,20 +165,23 @@ def diff_tables(old: dict[str, str], new: dict[str, str]) -> list[Change]:
     return out
 
 
-def diff_figures(old: dict[str, str], new: dict[str, str]) -> list[Change]:
-    return [Change(c.kind, c.item, c.old and c.old[:12], c.new and c.new[:12], "figure file (SHA-256)")
-            for c in diff_mappings(old, new)]
-
-
 @dataclass(frozen=True)
 class Comparison:
     base: BuildView
     target: BuildView
     variables: list[Change]
-    abstract: list[Change]
+    #: The abstract, every paragraph marked (equal, changed, inserted, deleted) word by word.
+    abstract_marked: list[MarkedBlock]
     tables: list[Change]
     figures: list[Change]
     results: list[Change]
+    #: Figures redrawn with identical content: their files differ only in embedded provenance. Not a change.
+    figures_redrawn: list[str] = field(default_factory=list)
+
+    @property
+    def abstract(self) -> list[MarkedBlock]:
+        """The abstract's paragraphs that changed, were added or removed."""
+        return [b for b in self.abstract_marked if b.changed]
 
     @property
     def total(self) -> int:
@@ -178,9 +192,11 @@ def compare(base: BuildView, target: BuildView) -> Comparison:
     locations = variable_locations(target.var_uses or base.var_uses)
     for name in set(base.variables) | set(target.variables):
         locations.setdefault(name, "not used directly in manuscript/*.qmd")
+    figures = compare_figures(base.figures, target.figures)
     return Comparison(base, target,
                       variables=diff_mappings(base.variables, target.variables, locations),
-                      abstract=diff_mappings(base.abstract, target.abstract),
+                      abstract_marked=diff_blocks(markdown_blocks(base.abstract), markdown_blocks(target.abstract)),
                       tables=diff_tables(base.tables, target.tables),
-                      figures=diff_figures(base.figures, target.figures),
-                      results=diff_results(base.results, target.results))
+                      figures=figures.changes,
+                      results=diff_results(base.results, target.results),
+                      figures_redrawn=figures.redrawn)

@@ -22,7 +22,6 @@ from ..io import atomic_path
 from ..quarto.floats import Float, article_floats
 from ..quarto.review_pdf import Position, ReviewPdf, newer_render_inputs, read_review_pdf, review_article
 from .changes import Change, Comparison
-from .markup import word_diff
 
 NOT_FOUND = "not found in the review PDF"
 HEADER = ("No.", "Change", "Old", "New", "Revised manuscript", "Reply to the reviewers")
@@ -81,30 +80,29 @@ def _abstract_end(pdf: ReviewPdf) -> Position | None:
 
 
 def _abstract_rows(comparison: Comparison, pdf: ReviewPdf | None) -> list[ResponseRow]:
-    """One row per changed stretch of words in the abstract (deletions and insertions side by side)."""
+    """One row per changed stretch of words in the abstract (deletions and insertions side by side), from the
+    comparison's word-level marking of each changed paragraph."""
     rows = []
-    for ch in comparison.abstract:
-        ops = word_diff(_value(ch.old), _value(ch.new))
+    for block in comparison.abstract:
+        pieces = [(piece.tag, piece.span.text) for piece in block.pieces]
         context = ""
         i = 0
-        while i < len(ops):
-            kind, text = ops[i]
+        while i < len(pieces):
+            kind, text = pieces[i]
             if kind == "equal":
                 context = " ".join(text.split()[-CONTEXT_WORDS:])
                 i += 1
                 continue
             old = new = ""
-            while i < len(ops) and ops[i][0] != "equal":
-                old, new = (old + ops[i][1], new) if ops[i][0] == "delete" else (old, new + ops[i][1])
+            while i < len(pieces) and pieces[i][0] != "equal":
+                old, new = (old + pieces[i][1], new) if pieces[i][0] == "delete" else (old, new + pieces[i][1])
                 i += 1
             where = "–"
             if pdf is not None and new.strip():
-                plain = lambda s: s.replace("**", "")  # noqa: E731 - bold labels of the structured abstract
-                hits = (pdf.find(plain(f"{context} {new.strip()}"), None, _abstract_end(pdf))
-                        or pdf.find(plain(new.strip()), None, _abstract_end(pdf)))
+                hits = (pdf.find(f"{context} {new.strip()}", None, _abstract_end(pdf))
+                        or pdf.find(new.strip(), None, _abstract_end(pdf)))
                 where = _where(pdf, hits[:1])
-            rows.append(ResponseRow("Abstract" if ch.item == "abstract" else f"Abstract: {ch.item}", old.strip(),
-                                    new.strip(), where))
+            rows.append(ResponseRow("Abstract", old.strip(), new.strip(), where))
     return rows
 
 
@@ -121,9 +119,20 @@ def _table_rows(comparison: Comparison, pdf: ReviewPdf | None, floats: list[Floa
         name, _, cell = ch.item.partition(" / ")
         table = next((f for f in floats if f.kind == "Table" and f.source.name == name), None)
         label = f"Table {table.number}" if table else name
-        rows.append(ResponseRow(f"{label}: {CITATION.sub('', cell) or ch.kind}", _value(ch.old), _value(ch.new),
-                                _caption_where(pdf, table)))
+        rows.append(ResponseRow(f"{label}: {_readable_row(cell, comparison) or ch.kind}", _value(ch.old),
+                                _value(ch.new), _caption_where(pdf, table)))
     return rows
+
+
+def _readable_row(cell: str, comparison: Comparison) -> str:
+    """A table cell's name as a reader knows the row: the comparison keys rows by their citation
+    ('@chong2025 / ORR, n (%)'); the response names the trial as the table prints it ('Chong 2025 / ORR, n (%)')."""
+    labels = {f"@{t['reference_key']}": t["label"] for view in (comparison.base, comparison.target)
+              for t in view.results.get("trials", []) if t.get("reference_key") and t.get("label")}
+    row, sep, column = cell.partition(" / ")
+    key, _, repeat = row.partition(" #")
+    name = labels.get(key, key)
+    return CITATION.sub("", f"{name}{' #' + repeat if repeat else ''}{sep}{column}")
 
 
 def drawing_changed(old: Path, new: Path) -> bool:

@@ -3,8 +3,10 @@
 A snapshot mirrors the project's layout (``build/results.json``, ``_variables.yml``,
 ``build/tables/…``, ``manuscript/index.qmd``, ``_manuscript/index.html`` …), so the
 same readers work on the project and on any snapshot. ``manifest.json`` records the
-name, the date, the provenance of the build and the SHA-256 of every file copied;
-``article.txt`` is the article text at the time (see :mod:`analysis.resubmission.article_text`).
+name, the date, the provenance of the build, the state of the git working tree at the time of the
+snapshot (which may differ from the state when the numbers were computed: an edit to the text does not re-run
+the analysis) and the SHA-256 of every file copied;
+``article.txt`` is the article's text at the time, one block a paragraph (see :mod:`analysis.resubmission.article`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from ..io import atomic_folder, read_json, sha256_file, write_json, write_text
 from ..quarto.rendered import rendered_articles
 from ..quarto.review_pdf import review_article
 from ..results.output_provenance import provenance_metadata
-from .article_text import article_text
+from ..results.provenance import git_version
+from .article import article_blocks, article_plain_text
 
 SNAPSHOT_DIR = "_snapshots"  # leading underscore: Quarto ignores it (its .qmd copies are not notebooks)
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -74,13 +77,14 @@ def create_snapshot(root: Path, name: str, force: bool = False, now: datetime.da
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, target)
             files[str(rel)] = sha256_file(src)
-        text, source = article_text(root)
-        if text is not None:
-            write_text(staging / "article.txt", text + "\n")
+        blocks, source = article_blocks(root)
+        if blocks is not None:
+            write_text(staging / "article.txt", article_plain_text(blocks) + "\n")
         stamp = (now or datetime.datetime.now(datetime.timezone.utc)).replace(microsecond=0)
         write_json(staging / "manifest.json", {
-            "name": name, "created": stamp.isoformat(), "provenance": provenance_metadata(registry),
-            "article_text_source": source if text is not None else None, "files": files,
+            "name": name, "created": stamp.isoformat(),
+            "provenance": provenance_metadata(registry, git_version(root)),  # git: the tree now, and at the build
+            "article_text_source": source if blocks is not None else None, "files": files,
         })
     return dest
 

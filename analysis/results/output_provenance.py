@@ -18,18 +18,31 @@ from ..io import sha256_file, write_json
 OUTPUT_GLOBS = ("build/results.json", "build/abstract.yml", "_variables.yml", "build/tables/*", "build/figures/*")
 
 
-def provenance_metadata(registry: dict[str, Any]) -> dict[str, str]:
-    """Flat, YAML-friendly provenance: data file hashes, code hash, git commit and dirty flag, versions."""
+def _git_fields(git: dict[str, Any], prefix: str) -> dict[str, str]:
+    commit, dirty = git.get("commit"), git.get("dirty")
+    out = {f"{prefix}commit": commit or "unknown (not a git checkout)",
+           f"{prefix}dirty": "unknown" if dirty is None else ("yes: uncommitted changes" if dirty else "no")}
+    if dirty and git.get("changes"):
+        listed = ", ".join(git["changes"])
+        more = int(git.get("n_changes") or len(git["changes"])) - len(git["changes"])
+        out[f"{prefix}changes"] = listed + (f" and {more} more" if more > 0 else "")
+    return out
+
+
+def provenance_metadata(registry: dict[str, Any], git_now: dict[str, Any] | None = None) -> dict[str, str]:
+    """Flat, YAML-friendly provenance: data file hashes, code hash, git commit and dirty flag, versions.
+
+    ``git_commit``/``git_dirty`` describe the working tree when the registry was computed, or, given ``git_now``
+    (:func:`analysis.results.provenance.git_version` at the time of a snapshot or a diff), the tree at that time;
+    the registry's own state is then kept as ``build_git_commit``/``build_git_dirty``.
+    """
     prov = registry.get("provenance") or {}
-    git = prov.get("git") or {}
-    commit = git.get("commit")
-    dirty = git.get("dirty")
-    out = {
-        "git_commit": commit or "unknown (not a git checkout)",
-        "git_dirty": "unknown" if dirty is None else ("yes: uncommitted changes" if dirty else "no"),
-        "code_sha256": str(prov.get("code_sha256", "unknown")),
-        "analysis_version": str(prov.get("analysis_version", "unknown")),
-    }
+    build_git = prov.get("git") or {}
+    out = _git_fields(git_now if git_now is not None else build_git, "git_")
+    if git_now is not None:
+        out.update(_git_fields(build_git, "build_git_"))
+    out["code_sha256"] = str(prov.get("code_sha256", "unknown"))
+    out["analysis_version"] = str(prov.get("analysis_version", "unknown"))
     for name, digest in sorted((prov.get("data_sha256") or {}).items()):
         out[f"data_{name}_sha256"] = str(digest)
     for key in ("python", "numpy", "scipy"):

@@ -240,7 +240,7 @@ def test_glmm_comparison_places_both_models(registry: dict) -> None:
 # ----------------------------------------------------------------------------- Figure 1: PRISMA
 
 def test_prisma_draws_the_counts_as_given(registry: dict) -> None:
-    _, layout = draw(draw_prisma, registry)
+    _, layout = draw(draw_prisma, registry["prisma"]["counts"])
     assert layout.text("identified") == "Records identified from: Databases (n = 413) Other sources (n = 11)"
     assert layout.text("removed").endswith("Duplicate records (n = not reported)")
     assert layout.text("screened") == "Records screened (n = 384)"
@@ -256,8 +256,8 @@ def test_prisma_draws_the_counts_as_given(registry: dict) -> None:
 
 
 def test_prisma_retrieval_boxes_appear_when_reported(registry: dict) -> None:
-    counts = copy.deepcopy(registry)
-    counts["prisma"]["counts"]["screening"].update(reports_sought=177, reports_not_retrieved=100)
+    counts = copy.deepcopy(registry["prisma"]["counts"])
+    counts["screening"].update(reports_sought=177, reports_not_retrieved=100)
     _, layout = draw(draw_prisma, counts)
     assert layout.text("sought") == "Reports sought for retrieval (n = 177)"
     assert layout.text("not_retrieved") == "Reports not retrieved (n = 100)"
@@ -313,11 +313,16 @@ def test_formats_fonts_resolution_and_provenance(step: str, built: Path) -> None
     results = built / "build" / "results.json"
     code_hash = json.loads(results.read_text())["provenance"]["code_sha256"]
     trials_hash = sha(built / "data" / "trials.csv")
+    prisma_hash = sha(built / "data" / "prisma.yaml")
+    # Figure 1 shows data/prisma.yaml alone and names that file; the others are drawn from the registry.
+    data_hash = prisma_hash if step == "figure1" else trials_hash
 
     pdf = (folder / f"{stem}.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and b"/FontFile2" in pdf  # TrueType fonts embedded
     assert b"/Type3" not in pdf and b"/CreationDate" not in pdf and b"/ModDate" not in pdf
-    assert code_hash.encode() in pdf and trials_hash.encode() in pdf
+    assert code_hash.encode() in pdf and data_hash.encode() in pdf
+    if step == "figure1":
+        assert trials_hash.encode() not in pdf
 
     svg_text = (folder / f"{stem}.svg").read_text(encoding="utf-8")
     ET.fromstring(svg_text)  # well-formed
@@ -336,7 +341,11 @@ def test_formats_fonts_resolution_and_provenance(step: str, built: Path) -> None
     assert 305 not in tif.tag_v2 and 306 not in tif.tag_v2  # no Software, no DateTime
 
     sidecar = json.loads((folder / f"{stem}.json").read_text())
-    assert sidecar["inputs"]["build/results.json"] == sha(results)
+    if step == "figure1":
+        assert "build/results.json" not in sidecar["inputs"]
+        assert set(sidecar["provenance"]["data_sha256"]) == {"prisma.yaml"}
+    else:
+        assert sidecar["inputs"]["build/results.json"] == sha(results)
     assert any(name.endswith(".py") and name.startswith("analysis/figures/") for name in sidecar["inputs"])
     assert sidecar["provenance"]["code_sha256"] == code_hash
     for fmt, entry in sidecar["outputs"].items():
@@ -390,6 +399,22 @@ def test_figures_rebuild_when_their_inputs_change_and_only_then(project_copy: Pa
     trials.write_text(trials.read_text(encoding="utf-8").replace("not used)", "not used; checked)"), encoding="utf-8")
     assert quiet_build(project, steps) == steps  # a data change reaches every figure through the registry
     assert quiet_build(project, steps) == []
+
+
+def test_figure1_is_drawn_from_prisma_yaml_alone(project_copy: Path) -> None:
+    """Adding a trial changes the registry but not the PRISMA counts: Figure 1 is neither redrawn nor changed
+    (its files used to embed the registry's hash and every data file's, so each trial changed them)."""
+    steps = ["results", "figure1"]
+    assert quiet_build(project_copy, steps) == steps
+    before = figure_files(project_copy)
+    append_study(project_copy / "data", study_id="newman2025", nct_id="NCT09999999", first_author="Newman",
+                 year=2025, n_patients=40, orr_events=30, cr_events=20)
+    assert quiet_build(project_copy, steps) == ["results"]
+    assert figure_files(project_copy) == before
+    _make_prisma_consistent(project_copy / "data")
+    assert quiet_build(project_copy, steps) == steps
+    after = figure_files(project_copy)
+    assert all(after[name] != before[name] for name in before if name.startswith("figure1_prisma"))
 
 
 def test_an_added_study_appears_and_moves_the_diamonds(project_copy: Path, built: Path, registry: dict) -> None:

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from tests.layout_checks import CM, MARGIN, read_pages, outside_margins, overprinted, split_names
-from tests.manuscript_project import Rendered
+from tests.manuscript_project import Rendered, git_status
 
 AUTHORS = ["Jing Shen", "Jingyi Zhang", "Zhengyu Zhu", "Haobo Ma", "Xiayan Li", "Junpeng Zhang", "Fan Zhou",
            "Hua Tian", "Jinghua Liu"]
@@ -100,6 +100,17 @@ def pdf_text(path: Path) -> str:
 
 
 # ----------------------------------------------------------------------------- the render itself
+
+def test_rendering_leaves_git_status_clean(rendered_project: Rendered) -> None:
+    """Both profiles rendered in a committed checkout: every file a render writes is git-ignored and no tracked
+    file is edited (Quarto appends ``**/*.quarto_ipynb`` to .gitignore when the line is missing; a tracked file
+    under an output folder would be rewritten), so the provenance of the next build does not say 'dirty'."""
+    if not (rendered_project.root / ".git").exists():
+        pytest.skip("the rendered folder is not a git checkout")
+    assert git_status(rendered_project.root) == []
+    assert (rendered_project.root / "_manuscript" / "manuscript" / "index.html").is_file()
+    assert (rendered_project.root / "_manuscript-review" / "manuscript" / "index.pdf").is_file()
+
 
 def test_render_prints_no_warning_of_ours(rendered_project: Rendered) -> None:
     """Only this Quarto build's own typst-gather note may appear (and its continuation line)."""

@@ -8,6 +8,7 @@ the new value, checked here by reading the PDF directly.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from docx import Document
 from PIL import Image, PngImagePlugin
 
 from analysis.cli import main
+from analysis.io import sha256_pixels
 from analysis.quarto.review_pdf import review_article
 from analysis.resubmission.response import NOT_FOUND
 from analysis.resubmission.snapshot import create_snapshot
@@ -53,6 +55,10 @@ def _earlier_submission(revised: Path, folder: Path) -> None:
         drawn = im.copy()
     drawn.putpixel((10, 10), (255, 0, 0, 255))
     drawn.save(base / "build" / "figures" / "figure3_forest_orr.png")
+    sidecar = base / "build" / "figures" / "figure3_forest_orr.json"  # the earlier build recorded what it drew
+    record = json.loads(sidecar.read_text(encoding="utf-8"))
+    record["content"]["pixels_sha256"] = sha256_pixels(base / "build" / "figures" / "figure3_forest_orr.png")
+    sidecar.write_text(json.dumps(record), encoding="utf-8")
     with Image.open(base / "build" / "figures" / "figure1_prisma.png") as im:
         info = PngImagePlugin.PngInfo()
         info.add_text("Comment", "an earlier build")

@@ -5,20 +5,23 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
+import lxml.html
 import pytest
 
 from analysis.cli import main
 from analysis.pipeline.runner import BuildContext, run_build
-from analysis.resubmission.changes import table_cells
-from analysis.resubmission.markup import markup_html, word_diff
+from analysis.resubmission.changes import compare, diff_mappings, load_view, table_cells
 from analysis.resubmission.snapshot import SnapshotError, create_snapshot, read_manifest
+from tests.conftest import ROOT
 
 
-def _build(root: Path, only: list[str] | None = None) -> None:
-    run_build(BuildContext(root=root, log=lambda msg: None), only=only)
+def _build(root: Path, only: list[str] | None = None) -> list[str]:
+    return run_build(BuildContext(root=root, log=lambda msg: None), only=only)
 
 
 def _change_chong_orr(root: Path, new: int) -> None:
@@ -32,12 +35,12 @@ def _change_chong_orr(root: Path, new: int) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-def test_word_diff_by_hand():
-    ops = word_diff("The ORR was 40.7% in one trial.", "The ORR was 48.1% in one trial.")
-    assert ("delete", "40.7%") in ops and ("insert", "48.1%") in ops
-    assert "".join(t for k, t in ops if k != "insert") == "The ORR was 40.7% in one trial."
-    page = markup_html(ops, "t", "n")
-    assert "<del>40.7%</del><ins>48.1%</ins>" in page
+def test_table_rows_are_named_by_their_citation_so_a_renamed_trial_is_a_changed_cell():
+    old = table_cells("| Reference | N |\n|:--|--:|\n| Chong 2025 [@chong2025] | 27 |\n| Topp 2025 [@topp2025] | 60 |\n")
+    new = table_cells("| Reference | N |\n|:--|--:|\n| O\\'Brien \\<b\\> 2025 [@chong2025] | 27 |\n"
+                      "| Topp 2025 [@topp2025] | 60 |\n")
+    assert [(c.item, c.old, c.new) for c in diff_mappings(old, new)] == [
+        ("@chong2025 / Reference", "Chong 2025 [@chong2025]", "O'Brien <b> 2025 [@chong2025]")]
 
 
 def test_table_cells_key_repeated_rows():
@@ -59,17 +62,42 @@ def test_snapshot_refuses_overwrite_and_bad_names(project_copy):
         create_snapshot(project_copy, "../escape")
 
 
-def test_diff_lists_changed_pooled_values(project_copy):
-    _build(project_copy)
-    sidecar = json.loads((project_copy / "build" / "provenance.json").read_text())
-    table = project_copy / "build" / "tables" / "table2.md"
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_snapshot_records_the_tree_as_it_is_when_the_snapshot_is_taken(project_copy):
+    """The registry keeps the git state of the moment it was computed; an edit that does not touch the analysis's
+    inputs (the article, a README) leaves the registry current, and the snapshot must still say 'dirty'."""
+    shutil.copy2(ROOT / ".gitignore", project_copy / ".gitignore")
+    git = ["git", "-c", "user.name=test", "-c", "user.email=test@example.org"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "submission"]):
+        subprocess.run(git + args, cwd=project_copy, check=True, capture_output=True)
+    _build(project_copy, only=["results"])
+    clean = read_manifest(create_snapshot(project_copy, "clean"))["provenance"]
+    assert clean["git_dirty"] == "no" and clean["build_git_dirty"] == "no"
+
+    qmd = project_copy / "manuscript" / "index.qmd"
+    qmd.write_text(qmd.read_text() + "\nOne more sentence.\n")
+    (project_copy / "notes.md").write_text("untracked, not ignored\n")
+    assert _build(project_copy, only=["results"]) == []  # nothing to recompute: the registry still says 'clean'
+    dirty = read_manifest(create_snapshot(project_copy, "dirty"))["provenance"]
+    assert dirty["git_dirty"].startswith("yes") and dirty["build_git_dirty"] == "no"
+    assert dirty["git_changes"] == "manuscript/index.qmd, notes.md"
+    assert dirty["git_commit"] == clean["git_commit"]
+
+    assert main(["diff", "clean", "--to", "dirty", "--root", str(project_copy), "--no-build"]) == 0
+    header = (project_copy / "build" / "diff" / "changes.md").read_text().split("\n\n")[1]
+    assert "| git_dirty | no | yes: uncommitted changes |" in header
+
+
+def test_diff_lists_changed_pooled_values(built_copy):
+    sidecar = json.loads((built_copy / "build" / "provenance.json").read_text())
+    table = built_copy / "build" / "tables" / "table2.md"
     assert sidecar["files"]["build/tables/table2.md"] == hashlib.sha256(table.read_bytes()).hexdigest()
     assert sidecar["provenance"]["data_trials.csv_sha256"] == hashlib.sha256(
-        (project_copy / "data" / "trials.csv").read_bytes()).hexdigest()
-    assert main(["snapshot", "submission-1", "--root", str(project_copy), "--no-build"]) == 0
-    _change_chong_orr(project_copy, 13)
-    assert main(["diff", "submission-1", "--root", str(project_copy)]) == 0
-    out = project_copy / "build" / "diff"
+        (built_copy / "data" / "trials.csv").read_bytes()).hexdigest()
+    assert main(["snapshot", "submission-1", "--root", str(built_copy), "--no-build"]) == 0
+    _change_chong_orr(built_copy, 13)
+    assert main(["diff", "submission-1", "--root", str(built_copy)]) == 0
+    out = built_copy / "build" / "diff"
     changes = (out / "changes.md").read_text()
     # Chong's ORR enters the monotherapy and the overall ORR analyses, not the CR analyses.
     assert "trials[study_id=chong2025].orr_events | 11 | 13" in changes
@@ -78,14 +106,64 @@ def test_diff_lists_changed_pooled_values(project_copy):
     assert not re.search(r"\| outcomes\.cr\.", changes)
     assert "outcomes.orr.subgroups.prior_cart_combination.estimate" not in changes
     assert "11 (40.7) | 13 (48.1)" in changes  # Table 2 cell: 13/27 = 48.1%
-    assert (out / "changes.html").exists()
-    markup = (out / "markup.html").read_text()
-    # The abstract summarises single-cohort rates as a range; Chong's ORR was its lower end: 11/27 -> 13/27.
-    assert "<del>40.7–76.1%</del><ins>48.1–76.1%</ins>" in markup
-    docx = out / "markup.docx"
-    if docx.exists():  # python-docx installed: real tracked changes
-        xml = zipfile.ZipFile(docx).read("word/document.xml").decode()
-        assert "<w:ins " in xml and "<w:delText" in xml
+    # The abstract word by word, as text (not two raw Markdown blocks).
+    page = lxml.html.document_fromstring((out / "changes.html").read_text())
+    abstract = page.xpath("//div[@class='abstract']")[0]
+    results = abstract.xpath(".//p[strong[text()='Results:']]")[0]
+    # The abstract gives the single-cohort rates as a range (Chong's ORR is its lower end), then the pooled ORR.
+    assert [d.text for d in results.xpath(".//del")][:2] == ["40.7–76.1%", "54.5%"]
+    assert [i.text for i in results.xpath(".//ins")][:2] == ["48.1–76.1%", "55.7%"]
+    assert "**" not in abstract.text_content()
+    assert "<del>40.7–76.1%</del><ins>48.1–76.1%</ins>" in changes  # the changed abstract paragraph, in Markdown too
+
+    # No rendered article here: the marked-up manuscript comes from the Quarto source, whole and structured.
+    markup = lxml.html.document_fromstring((out / "markup.html").read_text())
+    assert markup.xpath("string(//article/h1)").startswith("CD20×CD3 bispecific antibodies")
+    assert markup.xpath("//article/h2")[0].text_content() == "Abstract"
+    assert len(markup.xpath("//article//table")) == 2  # Tables 1 and 2
+    cell = markup.xpath("//article//table")[1].xpath(".//tr[td[1][starts-with(., 'Chong 2025')]]/td")[-2]
+    assert cell.xpath("string(.//del)") == "11 (40.7)" and cell.xpath("string(.//ins)") == "13 (48.1)"
+    xml = zipfile.ZipFile(out / "markup.docx").read("word/document.xml").decode()
+    assert "<w:ins " in xml and "<w:delText" in xml
+
+
+def _figure_changes(root: Path) -> tuple[list, list[str]]:
+    comparison = compare(load_view(root / "_snapshots" / "before", "before"), load_view(root, "now"))
+    return comparison.figures, comparison.figures_redrawn
+
+
+def test_figures_redrawn_from_the_same_numbers_are_not_changes(built_copy):
+    """A data edit that changes no number (a note) recomputes the registry, so every figure drawn from it is
+    redrawn and its files, which embed the data's hash, get new bytes: the figures show the same thing."""
+    create_snapshot(built_copy, "before")
+    trials = built_copy / "data" / "trials.csv"
+    trials.write_text(trials.read_text().replace("not used)", "not used; checked)"))
+    assert _build(built_copy)[:2] == ["results", "figure2"]  # figure 1 reads prisma.yaml only
+    old, new = (root / "build" / "figures" for root in (built_copy / "_snapshots" / "before", built_copy))
+    assert all((old / n).read_bytes() != (new / n).read_bytes() for n in ("figure3_forest_orr.pdf",
+                                                                         "figure3_forest_orr.png"))
+    changed, redrawn = _figure_changes(built_copy)
+    assert changed == []
+    assert redrawn == ["figure2_funnel_loo", "figure3_forest_orr", "figure4_forest_cr", "figure_s1_glmm_comparison"]
+    assert main(["diff", "before", "--root", str(built_copy), "--no-build"]) == 0
+    report = (built_copy / "build" / "diff" / "changes.md").read_text()
+    assert "0 figures" in report and "Redrawn with identical content, not a change" in report
+
+
+def test_a_changed_figure_is_reported_with_what_changed(built_copy):
+    create_snapshot(built_copy, "before")
+    _change_chong_orr(built_copy, 13)
+    _build(built_copy)
+    changed, redrawn = _figure_changes(built_copy)
+    by_name = {c.item: c for c in changed}
+    # Chong's ORR enters Figure 2 (Egger's test), Figure 3 and the GLMM figure; the CR plot is only redrawn, and
+    # Figure 1 (PRISMA) is not even redrawn.
+    assert set(by_name) == {"figure2_funnel_loo", "figure3_forest_orr", "figure_s1_glmm_comparison"}
+    assert redrawn == ["figure4_forest_cr"]
+    forest = by_name["figure3_forest_orr"]
+    assert forest.old.startswith("11/27; 40.7 (22.4–61.2)")  # 11/27 with its Clopper-Pearson CI
+    assert forest.new.startswith("13/27; 48.1 (28.7–68.1)")  # 13/27 = 48.1%
+    assert forest.difference.startswith("drawing changed: ") and "% of the pixels differ" in forest.difference
 
 
 def test_diff_between_two_snapshots(project_copy):
