@@ -1,0 +1,193 @@
+"""Leave-one-out sensitivity analysis: every study omitted in turn, exactly, in O(k) time and memory.
+
+The counterpart of metafor's ``leave1out``. Every pooled quantity of a fit is a function of a few weighted sums
+over its studies (:class:`analysis.stats.tau2.WeightSums`: ``sum r^a w^p`` for ``a`` in 0..2, ``p`` in 1..3,
+``w = 1/(v + t)``). For the fit without study ``i`` these are the sums over all studies minus study ``i``'s own
+term, evaluated at that fit's own ``t_i``:
+
+* at ``t = 0`` (Q, I², H² and the DerSimonian-Laird tau²) the sums are the full sums of ``w``, ``w y``,
+  ``w y²`` ... minus the left-out study: O(k) for all omissions;
+* at ``t = t_i`` (the random-effects weights, and every step of the REML/ML/Paule-Mandel solver) the ``t_i``
+  differ, so each sum is expanded around a centre ``c`` close to them:
+  ``(v_j + c + d)^-p = sum_m C(p+m-1, m) (-d)^m (v_j + c)^-(p+m)`` (the binomial series, convergent for
+  ``|d| < v_j + c``). The moments ``sum r^a (v + c)^-q`` are computed once per centre, so every omission costs
+  O(number of terms). Omissions are grouped around a few centres so that ``|d| / (min v + c) <= 0.1``, and the
+  series is cut where its remainder is below 2^-60 of the leading term: the result is exact to rounding.
+
+An omission is computed directly (O(k)) only where subtracting its own term would cancel (a study holding most
+of a sum, at most one per sum and centre). The leave-one-out fits then go through the same
+:func:`analysis.stats.models.summarise` as every other fit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import comb
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .models import summarise
+from .tau2 import WeightSums, tau2_from_sums
+
+FloatArray = NDArray[np.float64]
+
+#: Largest ``|t_i - c| / (min v + c)`` served by one centre of the expansion.
+RADIUS = 0.1
+#: Relative size of the first omitted term of the series.
+SERIES_TOLERANCE = 2.0**-60
+#: A study holding more than this share of a sum is left out by summing the others directly.
+DIRECT_SHARE = 0.9
+
+_SUMS = {"s1": (0, 1), "s2": (0, 2), "s3": (0, 3), "sr": (1, 1), "sr2": (1, 2), "srr": (2, 1), "srr2": (2, 2)}
+
+
+@dataclass(frozen=True)
+class LeaveOneOut:
+    """Pooled results with each study omitted in turn (row i omits study i)."""
+
+    estimate: FloatArray
+    se: FloatArray
+    ci_low: FloatArray
+    ci_high: FloatArray
+    p: FloatArray
+    tau2: FloatArray
+    q: FloatArray
+    q_p: FloatArray
+    i2: FloatArray
+    h2: FloatArray
+
+
+def _terms_needed(rho: float) -> int:
+    """Terms of the series for ``(1 + x)^-3``, ``|x| <= rho``, until the remainder is below SERIES_TOLERANCE."""
+    if rho == 0:
+        return 1
+    m = 1
+    while comb(m + 2, m) * rho**m / (1 - rho) > SERIES_TOLERANCE:
+        m += 1
+    return m
+
+
+def _centres(t: FloatArray, v_min: float) -> list[tuple[float, NDArray[np.intp]]]:
+    """Group the omissions by their ``t``: ``(c, rows)`` with ``|t - c| <= RADIUS (v_min + c)``."""
+    lo, hi = float(t.min()), float(t.max())
+    if (v_min + hi) <= (v_min + lo) * (1 + RADIUS) / (1 - RADIUS):  # one centre serves all (the usual case)
+        return [((lo + hi) / 2, np.arange(t.size))]
+    order = np.argsort(t, kind="stable")
+    u = v_min + t[order]
+    groups = []
+    start = 0
+    while start < u.size:
+        reach = u[start] * (1 + RADIUS) / (1 - RADIUS)
+        stop = int(np.searchsorted(u, reach, side="right"))
+        groups.append((float((u[start] + u[stop - 1]) / 2 - v_min), order[start:stop]))
+        start = stop
+    return groups
+
+
+def _direct(r: FloatArray, v: FloatArray, t: float, i: int) -> dict[str, float]:
+    w = 1.0 / (v + t)
+    w[i] = 0.0
+    w2 = w * w
+    return {"s1": w.sum(), "s2": w2.sum(), "s3": (w2 * w).sum(), "sr": w @ r, "sr2": w2 @ r,
+            "srr": (w * r) @ r, "srr2": (w2 * r) @ r}
+
+
+def excluded_sums(r: FloatArray, v: FloatArray, t: FloatArray) -> WeightSums:
+    """For every study i, the sums of :class:`WeightSums` over the other studies at ``t[i]`` (module docstring).
+
+    ``r`` are the effects minus one common centre; ``t`` has one trial tau² per omission.
+    """
+    k = r.size
+    t = np.asarray(t, dtype=float)
+    out = {name: np.empty(k) for name in _SUMS}
+    v_min = float(v.min())
+    r2 = r * r
+    abs_r = np.abs(r)
+    for c, rows in _centres(t, v_min):
+        every = rows.size == k  # rows is then 0..k-1: index nothing
+        a = 1.0 / (v + c)
+        d = t - c if every else t[rows] - c
+        m_terms = _terms_needed(float(np.max(np.abs(d))) / (v_min + c))
+        a_rows, r_rows, r2_rows = (a, r, r2) if every else (a[rows], r[rows], r2[rows])
+        d_powers = [None]  # (-d)^m; None stands for 1
+        for m in range(1, m_terms):
+            d_powers.append(-d if m == 1 else d_powers[-1] * -d)
+        acc: dict[str, FloatArray | None] = dict.fromkeys(_SUMS)
+        direct = np.zeros(rows.size, dtype=bool)
+        aq, aq_rows = a, a_rows
+        for q in range(1, 3 + m_terms):
+            if q > 1:
+                aq = aq * a
+                aq_rows = aq if every else aq_rows * a_rows
+            totals = (aq.sum(), r @ aq, r2 @ aq)
+            own = (aq_rows, r_rows * aq_rows, r2_rows * aq_rows)
+            if q <= 3:  # a study holding most of a base sum: subtracting its term would cancel
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    direct |= (own[0] > DIRECT_SHARE * totals[0]) | (np.abs(own[1]) > DIRECT_SHARE * (abs_r @ aq)) \
+                        | (own[2] > DIRECT_SHARE * totals[2])
+            for name, (a_pow, p) in _SUMS.items():
+                m = q - p
+                if 0 <= m < m_terms:
+                    term = totals[a_pow] - own[a_pow]
+                    if m:
+                        term = comb(p + m - 1, m) * d_powers[m] * term
+                    acc[name] = term if acc[name] is None else acc[name] + term
+        for name in _SUMS:
+            out[name][rows] = acc[name]
+        for j in np.flatnonzero(direct):
+            i = int(rows[j])
+            for name, value in _direct(r, v, float(t[i]), i).items():
+                out[name][i] = value
+    return WeightSums(**out)
+
+
+def _all_others_equal(y: FloatArray) -> NDArray[np.bool_]:
+    """Whether the studies left after omitting each one all have the same effect."""
+    lo, hi = y.min(), y.max()
+    if lo == hi:
+        return np.ones(y.size, dtype=bool)
+    at_lo, at_hi = y == lo, y == hi
+    n_lo, n_hi = int(at_lo.sum()), int(at_hi.sum())
+    if n_lo + n_hi < y.size or min(n_lo, n_hi) > 1:
+        return np.zeros(y.size, dtype=bool)
+    return at_lo if n_lo == 1 else at_hi
+
+
+def leave_one_out(y: ArrayLike, v: ArrayLike, *, tau2_method: str = "dl", hksj: bool = False,
+                  level: float = 0.95, tau2_full: float | None = None) -> LeaveOneOut:
+    """Re-pool with each study left out, for any tau² estimator; ``tau2_full`` (the fit of all studies) only
+    speeds up the iterative estimators."""
+    y = np.asarray(y, dtype=float)
+    v = np.asarray(v, dtype=float)
+    k = y.size
+    if k < 2:
+        raise ValueError(f"leave-one-out needs at least 2 studies, got {k}")
+    w = 1.0 / v
+    centre = float(np.sum(w * y) / np.sum(w))
+    r = y - centre
+    counts = np.full(k, k - 1.0)
+
+    at_zero = excluded_sums(r, v, np.zeros(k))
+
+    def sums_at(t: FloatArray) -> WeightSums:
+        return at_zero if not np.any(t) else excluded_sums(r, v, t)
+
+    start = None if tau2_full is None else np.full(k, float(tau2_full))
+    tau2 = tau2_from_sums(tau2_method, sums_at, counts, start)
+    res = summarise(np.full(k, centre), counts, sums_at, tau2_method=tau2_method, hksj=hksj, level=level,
+                    all_equal=_all_others_equal(y), tau2=tau2)
+    return LeaveOneOut(**{name: np.asarray(res[name], dtype=float) for name in LeaveOneOut.__dataclass_fields__})
+
+
+def leave_one_out_by_refitting(y: ArrayLike, v: ArrayLike, *, tau2_method: str = "dl", hksj: bool = False,
+                               level: float = 0.95) -> LeaveOneOut:
+    """The same, by refitting k times (O(k²)); the reference the fast path is tested against."""
+    from .models import pool_arrays
+
+    y = np.asarray(y, dtype=float)
+    v = np.asarray(v, dtype=float)
+    rows = [pool_arrays(np.delete(y, i), np.delete(v, i), tau2_method=tau2_method, hksj=hksj, level=level)
+            for i in range(y.size)]
+    return LeaveOneOut(**{name: np.array([float(row[name]) for row in rows])
+                          for name in LeaveOneOut.__dataclass_fields__})
