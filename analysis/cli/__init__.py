@@ -7,11 +7,12 @@ one list of them. The commands import the layers below; nothing imports the CLI.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Sequence
 
 from ..inputs.errors import DataError
-from ..stats.tau2 import ConvergenceError
+from ..stats.errors import ConvergenceError
 from . import build, check, check_manuscript, diff, pool, snapshot
 from .options import EPILOG
 
@@ -30,11 +31,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stop_writing_to_closed_pipe() -> int:
+    """The reader of our output went away (``... | head``): the standard handling of Python's documentation
+    (signal module, "Note on SIGPIPE"): point stdout at devnull so the exit does not fail again, exit 1."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        return _stop_writing_to_closed_pipe()
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

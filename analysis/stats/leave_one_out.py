@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .models import summarise
-from .tau2 import WeightSums, tau2_from_sums
+from .tau2 import ALL_SUMS, WeightSums, tau2_from_sums
 
 FloatArray = NDArray[np.float64]
 
@@ -85,59 +85,79 @@ def _centres(t: FloatArray, v_min: float) -> list[tuple[float, NDArray[np.intp]]
     return groups
 
 
-def _direct(r: FloatArray, v: FloatArray, t: float, i: int) -> dict[str, float]:
+def _direct(r: FloatArray, v: FloatArray, t: float, i: int, names: tuple[str, ...]) -> dict[str, float]:
     w = 1.0 / (v + t)
     w[i] = 0.0
-    w2 = w * w
-    return {"s1": w.sum(), "s2": w2.sum(), "s3": (w2 * w).sum(), "sr": w @ r, "sr2": w2 @ r,
-            "srr": (w * r) @ r, "srr2": (w2 * r) @ r}
+    return {name: float((r ** _SUMS[name][0] * w ** _SUMS[name][1]).sum()) for name in names}
 
 
-def excluded_sums(r: FloatArray, v: FloatArray, t: FloatArray) -> WeightSums:
-    """For every study i, the sums of :class:`WeightSums` over the other studies at ``t[i]`` (module docstring).
+def excluded_sums(r: FloatArray, v: FloatArray, t: FloatArray, names: tuple[str, ...] = ALL_SUMS) -> WeightSums:
+    """For every study i, the sums ``names`` of :class:`WeightSums` over the other studies at ``t[i]``
+    (module docstring). ``r`` are the effects minus one common centre; ``t`` has one trial tau² per omission.
 
-    ``r`` are the effects minus one common centre; ``t`` has one trial tau² per omission.
+    Written with in-place operations on a few buffers: at a million studies, fresh temporaries would cost
+    more than the arithmetic.
     """
     k = r.size
     t = np.asarray(t, dtype=float)
-    out = {name: np.empty(k) for name in _SUMS}
+    wanted = {name: _SUMS[name] for name in names}
+    a_pows = sorted({a_pow for a_pow, _ in wanted.values()})
+    ps = sorted({p for _, p in wanted.values()})
+    out = {name: np.zeros(k) for name in wanted}
     v_min = float(v.min())
-    r2 = r * r
+    r_pow = {0: None, 1: r, 2: r * r}
     abs_r = np.abs(r)
     for c, rows in _centres(t, v_min):
         every = rows.size == k  # rows is then 0..k-1: index nothing
         a = 1.0 / (v + c)
         d = t - c if every else t[rows] - c
         m_terms = _terms_needed(float(np.max(np.abs(d))) / (v_min + c))
-        a_rows, r_rows, r2_rows = (a, r, r2) if every else (a[rows], r[rows], r2[rows])
-        d_powers = [None]  # (-d)^m; None stands for 1
-        for m in range(1, m_terms):
-            d_powers.append(-d if m == 1 else d_powers[-1] * -d)
-        acc: dict[str, FloatArray | None] = dict.fromkeys(_SUMS)
+        a_rows = a if every else a[rows]
+        r_rows = {e: (x if every or x is None else x[rows]) for e, x in r_pow.items()}
+        acc = out if every else {name: np.zeros(rows.size) for name in wanted}
+        neg_d_powers = [None, -d]  # (-d)^m
+        for _ in range(2, m_terms):
+            neg_d_powers.append(neg_d_powers[-1] * neg_d_powers[1])
+        # binomial series coefficients C(p+m-1, m) (-d)^m of (v + c + d)^-p
+        coefficients = {(p, m): comb(p + m - 1, m) * neg_d_powers[m] if p > 1 else neg_d_powers[m]
+                        for p in ps for m in range(1, m_terms)}
         direct = np.zeros(rows.size, dtype=bool)
-        aq, aq_rows = a, a_rows
-        for q in range(1, 3 + m_terms):
+        aq = a.copy()
+        aq_rows = aq if every else a_rows.copy()
+        term = np.empty(rows.size)
+        scaled = np.empty(rows.size)
+        for q in range(1, max(ps) + m_terms):
             if q > 1:
-                aq = aq * a
-                aq_rows = aq if every else aq_rows * a_rows
-            totals = (aq.sum(), r @ aq, r2 @ aq)
-            own = (aq_rows, r_rows * aq_rows, r2_rows * aq_rows)
-            if q <= 3:  # a study holding most of a base sum: subtracting its term would cancel
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    direct |= (own[0] > DIRECT_SHARE * totals[0]) | (np.abs(own[1]) > DIRECT_SHARE * (abs_r @ aq)) \
-                        | (own[2] > DIRECT_SHARE * totals[2])
-            for name, (a_pow, p) in _SUMS.items():
-                m = q - p
-                if 0 <= m < m_terms:
-                    term = totals[a_pow] - own[a_pow]
-                    if m:
-                        term = comb(p + m - 1, m) * d_powers[m] * term
-                    acc[name] = term if acc[name] is None else acc[name] + term
-        for name in _SUMS:
-            out[name][rows] = acc[name]
+                aq *= a
+                if not every:
+                    aq_rows *= a_rows
+            totals = {e: (aq.sum() if e == 0 else float(r_pow[e] @ aq)) for e in a_pows}
+            if q in ps:  # a study holding most of a base sum: subtracting its term would cancel
+                for e in a_pows:
+                    own = aq_rows if e == 0 else np.multiply(r_rows[e], aq_rows, out=term)
+                    scale = float(abs_r @ aq) if e == 1 else totals[e]
+                    direct |= np.abs(own) > DIRECT_SHARE * scale
+            for e in a_pows:
+                # term = (sum over all studies) - (the omitted study's own term)
+                if e == 0:
+                    np.subtract(totals[0], aq_rows, out=term)
+                else:
+                    np.multiply(r_rows[e], aq_rows, out=term)
+                    np.subtract(totals[e], term, out=term)
+                for name, (e_name, p) in wanted.items():
+                    m = q - p
+                    if e_name != e or not 0 <= m < m_terms:
+                        continue
+                    if m == 0:
+                        acc[name] += term
+                    else:
+                        acc[name] += np.multiply(term, coefficients[p, m], out=scaled)
+        if not every:
+            for name in wanted:
+                out[name][rows] = acc[name]
         for j in np.flatnonzero(direct):
             i = int(rows[j])
-            for name, value in _direct(r, v, float(t[i]), i).items():
+            for name, value in _direct(r, v, float(t[i]), i, names).items():
                 out[name][i] = value
     return WeightSums(**out)
 
@@ -168,10 +188,16 @@ def leave_one_out(y: ArrayLike, v: ArrayLike, *, tau2_method: str = "dl", hksj: 
     r = y - centre
     counts = np.full(k, k - 1.0)
 
-    at_zero = excluded_sums(r, v, np.zeros(k))
+    at_zero: dict[tuple[str, ...], WeightSums] = {}  # the sums at t = 0 are asked for repeatedly
 
-    def sums_at(t: FloatArray) -> WeightSums:
-        return at_zero if not np.any(t) else excluded_sums(r, v, t)
+    def sums_at(t: FloatArray, names: tuple[str, ...] = ALL_SUMS) -> WeightSums:
+        if np.any(t):
+            return excluded_sums(r, v, t, names)
+        if ALL_SUMS in at_zero:
+            return at_zero[ALL_SUMS]
+        if names not in at_zero:
+            at_zero[names] = excluded_sums(r, v, np.zeros(k), names)
+        return at_zero[names]
 
     start = None if tau2_full is None else np.full(k, float(tau2_full))
     tau2 = tau2_from_sums(tau2_method, sums_at, counts, start)

@@ -25,7 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .distributions import chi2_sf, normal_quantile, normal_sf, t_quantile, t_sf
 from .errors import NotEstimable
-from .tau2 import SumsAt, cochran_q, direct_sums, tau2_from_sums
+from .tau2 import POOLING_SUMS, SumsAt, cochran_q, direct_sums, tau2_from_sums
 
 FloatArray = NDArray[np.float64]
 
@@ -81,10 +81,10 @@ def summarise(centre: FloatArray, k: FloatArray, sums_at: SumsAt, *, tau2_method
     ``tau2`` may be given when already known.
     """
     k = np.asarray(k, dtype=float)
-    at_zero = sums_at(np.zeros(k.shape))
+    at_zero = sums_at(np.zeros(k.shape), POOLING_SUMS)
     if tau2 is None:
         tau2 = tau2_from_sums(tau2_method, sums_at, k)
-    at_tau2 = at_zero if not np.any(tau2) else sums_at(tau2)
+    at_tau2 = at_zero if not np.any(tau2) else sums_at(tau2, POOLING_SUMS)
     sw = at_tau2.s1
     mu = centre + at_tau2.offset()
     se = np.sqrt(1.0 / sw)

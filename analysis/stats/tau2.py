@@ -45,11 +45,11 @@ class WeightSums:
 
     s1: FloatArray
     s2: FloatArray
-    s3: FloatArray
     sr: FloatArray
-    sr2: FloatArray
     srr: FloatArray
-    srr2: FloatArray
+    s3: FloatArray | None = None  # the last three only when asked for (the iterative estimators)
+    sr2: FloatArray | None = None
+    srr2: FloatArray | None = None
 
     def offset(self) -> FloatArray:
         """The weighted mean minus the centre: ``sum w r / sum w``."""
@@ -65,7 +65,12 @@ class WeightSums:
         return np.maximum(self.srr2 - 2 * m * self.sr2 + m**2 * self.s2, 0.0)
 
 
-SumsAt = Callable[[FloatArray], WeightSums]
+#: The sums pooling needs (Q, tau² by DerSimonian-Laird, the weighted mean and its variance), and all of them.
+POOLING_SUMS = ("s1", "s2", "sr", "srr")
+ALL_SUMS = ("s1", "s2", "sr", "srr", "s3", "sr2", "srr2")
+
+#: ``sums_at(t, names)``: the sums named (POOLING_SUMS or ALL_SUMS) for every fit at its trial tau² ``t``.
+SumsAt = Callable[[FloatArray, tuple[str, ...]], WeightSums]
 
 
 def direct_sums(y: FloatArray, v: FloatArray, mask: NDArray[np.bool_] | None = None
@@ -81,14 +86,17 @@ def direct_sums(y: FloatArray, v: FloatArray, mask: NDArray[np.bool_] | None = N
     r = y - centre[..., None]
     k = np.full(y.shape[:-1], y.shape[-1], dtype=float) if mask is None else mask.sum(axis=-1).astype(float)
 
-    def sums_at(t: FloatArray) -> WeightSums:
+    def sums_at(t: FloatArray, names: tuple[str, ...] = ALL_SUMS) -> WeightSums:
         w = 1.0 / (v + np.asarray(t, dtype=float)[..., None])
         if mask is not None:
             w = np.where(mask, w, 0.0)
         w2 = w * w
-        wr, w2r = w * r, w2 * r
-        return WeightSums(s1=w.sum(-1), s2=w2.sum(-1), s3=(w2 * w).sum(-1), sr=wr.sum(-1), sr2=w2r.sum(-1),
-                          srr=(wr * r).sum(-1), srr2=(w2r * r).sum(-1))
+        wr = w * r
+        pooling = dict(s1=w.sum(-1), s2=w2.sum(-1), sr=wr.sum(-1), srr=(wr * r).sum(-1))
+        if names == POOLING_SUMS:
+            return WeightSums(**pooling)
+        w2r = w2 * r
+        return WeightSums(**pooling, s3=(w2 * w).sum(-1), sr2=w2r.sum(-1), srr2=(w2r * r).sum(-1))
 
     return centre, k, sums_at
 
@@ -96,7 +104,7 @@ def direct_sums(y: FloatArray, v: FloatArray, mask: NDArray[np.bool_] | None = N
 def cochran_q(y: FloatArray, v: FloatArray, mask: NDArray[np.bool_] | None = None) -> FloatArray:
     """Cochran's Q with common-effect weights ``1/v``: ``sum w (y - mu_FE)²``."""
     _, _, sums_at = direct_sums(y, v, mask)
-    return sums_at(np.zeros(np.shape(y)[:-1])).q()
+    return sums_at(np.zeros(np.shape(y)[:-1]), POOLING_SUMS).q()
 
 
 # ----------------------------------------------------------------------------- the estimators
@@ -136,7 +144,7 @@ def solve_tau2(equation: Equation, sums_at: SumsAt, k: FloatArray, name: str,
     ``start`` (default: DerSimonian-Laird) only speeds things up; the answer does not depend on it.
     """
     k = np.asarray(k, dtype=float)
-    at_zero = sums_at(np.zeros(k.shape))
+    at_zero = sums_at(np.zeros(k.shape), ALL_SUMS)
     f0, _ = equation(at_zero, k)
     active = (f0 > 0) & (k >= 2)
     if not np.any(active):
@@ -148,7 +156,7 @@ def solve_tau2(equation: Equation, sums_at: SumsAt, k: FloatArray, name: str,
     lo = np.zeros(k.shape)
     hi = np.maximum(2 * start, scale)
     for _ in range(200):  # grow hi until f(hi) <= 0
-        f_hi, _ = equation(sums_at(np.where(active, hi, 0.0)), k)
+        f_hi, _ = equation(sums_at(np.where(active, hi, 0.0), ALL_SUMS), k)
         grow = active & (f_hi > 0)
         if not np.any(grow):
             break
@@ -159,7 +167,7 @@ def solve_tau2(equation: Equation, sums_at: SumsAt, k: FloatArray, name: str,
     t = np.where(active, np.clip(start, lo, hi), 0.0)
     t = np.where(active & ((t <= lo) | (t >= hi)), (lo + hi) / 2, t)
     for _ in range(MAX_ITERATIONS):
-        f, slope = equation(sums_at(t), k)
+        f, slope = equation(sums_at(t, ALL_SUMS), k)
         lo = np.where(active & (f > 0), t, lo)
         hi = np.where(active & (f <= 0), t, hi)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -184,7 +192,7 @@ def _iterative(equation: Equation, name: str) -> Callable[..., FloatArray]:
 def dersimonian_laird(y: FloatArray, v: FloatArray, mask: NDArray[np.bool_] | None = None) -> FloatArray:
     """Method-of-moments estimator: ``max(0, (Q - (k-1)) / (S1 - S2/S1))``."""
     _, k, sums_at = direct_sums(y, v, mask)
-    return dersimonian_laird_from_sums(sums_at(np.zeros(k.shape)), k)
+    return dersimonian_laird_from_sums(sums_at(np.zeros(k.shape), POOLING_SUMS), k)
 
 
 restricted_maximum_likelihood = _iterative(_reml_score, "REML")
@@ -222,7 +230,7 @@ def tau2_from_sums(method: str, sums_at: SumsAt, k: FloatArray, start: FloatArra
     if method == "ee":
         return np.zeros(k.shape)
     if method == "dl":
-        return dersimonian_laird_from_sums(sums_at(np.zeros(k.shape)), k)
+        return dersimonian_laird_from_sums(sums_at(np.zeros(k.shape), POOLING_SUMS), k)
     try:
         equation, name = EQUATIONS[method]
     except KeyError:
