@@ -39,7 +39,7 @@ test: $(STAMP)  ## run the test suite (includes the static manuscript check)
 	$(PY) -m pytest
 
 bench: $(STAMP)  ## time the engine on simulated data (k up to 1,000,000)
-	$(PY) -m analysis.stats.benchmark
+	$(PY) -m analysis.cli.bench
 
 define need_quarto
 	@command -v quarto >/dev/null 2>&1 || { \

@@ -113,18 +113,21 @@ def _plain_block(rows: Rows, texts: dict[str, _Text], keys: list[bytes], prefix:
 
 def _matrix_block(rows: Rows, texts: dict[str, _Text], keys: list[bytes], prefix: bytes, start: int,
                   stop: int) -> Bytes:
-    """The rows ``start:stop`` as a byte matrix, one row per line (module docstring)."""
-    pieces: list[Bytes] = [np.frombuffer(prefix, np.uint8)]
+    """The rows ``start:stop`` as a byte matrix, one row per line (module docstring).
+
+    The pieces of a row (constant keys and value slots) are the fields of a structured array of fixed-size
+    byte items, so that each piece is copied as whole items rather than byte by byte.
+    """
+    pieces: list[bytes | Bytes] = [prefix]
     for key, (name, column) in zip(keys, rows.columns.items()):
-        pieces.append(np.frombuffer(key, np.uint8))
+        pieces.append(key)
         pieces.append(texts[name].slots(start, stop) if name in texts else _number_slots(column[start:stop]))
-    pieces.append(np.frombuffer(b"},\n", np.uint8))
-    block = np.empty((stop - start, sum(piece.shape[-1] for piece in pieces)), dtype=np.uint8)
-    at = 0
-    for piece in pieces:  # the constant pieces broadcast down the rows
-        block[:, at:at + piece.shape[-1]] = piece
-        at += piece.shape[-1]
-    return block
+    pieces.append(b"},\n")
+    widths = [len(piece) if isinstance(piece, bytes) else piece.shape[1] for piece in pieces]
+    block = np.empty(stop - start, dtype=np.dtype([(f"f{i}", f"V{w}") for i, w in enumerate(widths)]))
+    for i, (piece, width) in enumerate(zip(pieces, widths)):
+        block[f"f{i}"] = np.void(piece) if isinstance(piece, bytes) else piece.view(f"V{width}")[:, 0]
+    return block.view(np.uint8)
 
 
 def write_rows(rows: Rows, indent: str, stream: BinaryIO) -> None:

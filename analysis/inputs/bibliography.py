@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from .errors import require_file
+from .text_file import read_text
 
 BIB_KEY = re.compile(r"^\s*@\w+\s*\{\s*([^,\s]+)\s*,", re.MULTILINE)
 
@@ -14,4 +15,4 @@ def bibliography_keys(path: Path | str) -> list[str]:
     """Citation keys defined in a BibTeX file."""
     path = Path(path)
     require_file(path)
-    return BIB_KEY.findall(path.read_text(encoding="utf-8"))
+    return BIB_KEY.findall(read_text(path))

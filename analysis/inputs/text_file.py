@@ -18,7 +18,12 @@ _SIGNATURES = {
     b"\x1f\x8b": "a gzip-compressed file",
     b"\x89PNG": "a PNG image",
 }
-_SAVE_AS = "save it as text in UTF-8 (in a spreadsheet: File > Save As > CSV UTF-8)"
+
+
+def _save_as(path: Path | str) -> str:
+    if str(path).lower().endswith((".csv", ".tsv", ".txt")):
+        return "save it as text in UTF-8 (in a spreadsheet: File > Save As > CSV UTF-8)"
+    return "save it as UTF-8 text (your editor's encoding setting)"
 
 
 def _where(data: bytes, offset: int) -> str:
@@ -33,21 +38,21 @@ def decode_text(data: bytes, path: Path | str) -> str:
     """The text of a file's bytes (BOM removed; newlines as written), or a DataError naming ``path``."""
     for signature, what in _SIGNATURES.items():
         if data.startswith(signature):
-            raise DataError(path, [f"this is {what}, not a text file; {_SAVE_AS}"])
+            raise DataError(path, [f"this is {what}, not a text file; {_save_as(path)}"])
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16").removeprefix("\ufeff")
         except UnicodeDecodeError as exc:
-            raise DataError(path, [f"not valid UTF-16 text near byte {exc.start}; {_SAVE_AS}"]) from None
+            raise DataError(path, [f"not valid UTF-16 text near byte {exc.start}; {_save_as(path)}"]) from None
     nul = data.find(b"\x00")
     if nul >= 0:
-        raise DataError(path, [f"{_where(data, nul)}: a NUL byte; this is a binary file, not text; {_SAVE_AS}"])
+        raise DataError(path, [f"{_where(data, nul)}: a NUL byte; this is a binary file, not text; {_save_as(path)}"])
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         bad = data[exc.start:exc.start + 1].hex().upper()
         raise DataError(path, [f"{_where(data, exc.start)}: byte 0x{bad} is not UTF-8 text (is the file in a legacy "
-                               f"encoding such as Windows-1252 or Latin-1?); {_SAVE_AS}"]) from None
+                               f"encoding such as Windows-1252 or Latin-1?); {_save_as(path)}"]) from None
 
 
 def read_text(path: Path | str) -> str:

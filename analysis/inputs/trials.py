@@ -7,6 +7,7 @@ reported together. Loading never writes anything.
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 from typing import Any
@@ -118,7 +119,7 @@ def load_trials(path: Path | str) -> pd.DataFrame:
     path = Path(path)
     require_file(path)
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=False)
+        raw = pd.read_csv(io.StringIO(read_text(path)), dtype=str, keep_default_na=False, skipinitialspace=False)
     except pd.errors.EmptyDataError:
         raise DataError(path, ["the file is empty (no header row)"]) from None
     except pd.errors.ParserError as exc:

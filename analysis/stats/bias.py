@@ -53,7 +53,8 @@ def egger_test(y: ArrayLike, v: ArrayLike) -> EggerTest:
 
     Ordinary least squares of ``z = y/se`` on ``x = 1/se`` from centred sums:
     ``slope = Sxz/Sxx``, ``intercept = mean(z) - slope mean(x)``, residual variance ``(Szz - Sxz²/Sxx)/(k-2)``,
-    ``SE(intercept)² = s² (1/k + mean(x)²/Sxx)`` (e.g. Draper & Smith 1998, ch. 1), t on k - 2 df.
+    ``SE(intercept)² = s² (1/k + mean(x)²/Sxx)`` (e.g. Draper & Smith 1998, ch. 1), t on k - 2 df; ``s²`` is the
+    sum of squared residuals over k - 2.
     """
     y = np.asarray(y, dtype=float)
     v = np.asarray(v, dtype=float)
@@ -67,10 +68,11 @@ def egger_test(y: ArrayLike, v: ArrayLike) -> EggerTest:
     z = y / se
     xc = x - x.mean()
     zc = z - z.mean()
-    sxx, sxz, szz = float(xc @ xc), float(xc @ zc), float(zc @ zc)
+    sxx, sxz = float(xc @ xc), float(xc @ zc)
     slope = sxz / sxx
     intercept = float(z.mean() - slope * x.mean())
-    rss = max(szz - sxz * slope, 0.0)
+    residuals = zc - slope * xc  # summed directly: Szz - Sxz²/Sxx cancels when the fit is close
+    rss = float(residuals @ residuals)
     if np.ptp(y) == 0 or rss <= k * (_ROUNDING * float(np.max(np.abs(z)))) ** 2:
         raise NotEstimableError("the studies lie exactly on the regression line (every study has the same "
                                 "effect), so the intercept has no standard error")

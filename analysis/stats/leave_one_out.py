@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .models import summarise
-from .tau2 import ALL_SUMS, WeightSums, tau2_from_sums
+from .tau2 import ALL_SUMS, WeightSums, likelihood_bound
 
 FloatArray = NDArray[np.float64]
 
@@ -39,7 +39,9 @@ SERIES_TOLERANCE = 2.0**-60
 #: A study holding more than this share of a sum is left out by summing the others directly.
 DIRECT_SHARE = 0.9
 
-_SUMS = {"s1": (0, 1), "s2": (0, 2), "s3": (0, 3), "sr": (1, 1), "sr2": (1, 2), "srr": (2, 1), "srr2": (2, 2)}
+#: Each sum as (power of r, power of w); "slog" (sum log(v + t)) is written as power 0 of w.
+_SUMS = {"s1": (0, 1), "s2": (0, 2), "s3": (0, 3), "sr": (1, 1), "sr2": (1, 2), "srr": (2, 1), "srr2": (2, 2),
+         "slog": (0, 0)}
 
 
 @dataclass(frozen=True)
@@ -86,9 +88,10 @@ def _centres(t: FloatArray, v_min: float) -> list[tuple[float, NDArray[np.intp]]
 
 
 def _direct(r: FloatArray, v: FloatArray, t: float, i: int, names: tuple[str, ...]) -> dict[str, float]:
-    w = 1.0 / (v + t)
-    w[i] = 0.0
-    return {name: float((r ** _SUMS[name][0] * w ** _SUMS[name][1]).sum()) for name in names}
+    keep = np.arange(r.size) != i
+    w = 1.0 / (v[keep] + t)
+    return {name: float(np.log(v[keep] + t).sum() if name == "slog" else
+                        (r[keep] ** _SUMS[name][0] * w ** _SUMS[name][1]).sum()) for name in names}
 
 
 def excluded_sums(r: FloatArray, v: FloatArray, t: FloatArray, names: tuple[str, ...] = ALL_SUMS) -> WeightSums:
@@ -102,7 +105,7 @@ def excluded_sums(r: FloatArray, v: FloatArray, t: FloatArray, names: tuple[str,
     t = np.asarray(t, dtype=float)
     wanted = {name: _SUMS[name] for name in names}
     a_pows = sorted({a_pow for a_pow, _ in wanted.values()})
-    ps = sorted({p for _, p in wanted.values()})
+    ps = sorted({p for _, p in wanted.values() if p > 0})
     out = {name: np.zeros(k) for name in wanted}
     v_min = float(v.min())
     r_pow = {0: None, 1: r, 2: r * r}
@@ -118,15 +121,20 @@ def excluded_sums(r: FloatArray, v: FloatArray, t: FloatArray, names: tuple[str,
         neg_d_powers = [None, -d]  # (-d)^m
         for _ in range(2, m_terms):
             neg_d_powers.append(neg_d_powers[-1] * neg_d_powers[1])
-        # binomial series coefficients C(p+m-1, m) (-d)^m of (v + c + d)^-p
+        # binomial series coefficients C(p+m-1, m) (-d)^m of (v + c + d)^-p; for log(v + c + d) - log(v + c),
+        # the series of log(1 + d a) has coefficients -(-d)^m / m (p = 0 below)
         coefficients = {(p, m): comb(p + m - 1, m) * neg_d_powers[m] if p > 1 else neg_d_powers[m]
                         for p in ps for m in range(1, m_terms)}
+        if "slog" in wanted:
+            coefficients.update({(0, m): neg_d_powers[m] * (-1.0 / m) for m in range(1, m_terms)})
+            logs = np.log(v + c)
+            acc["slog"] = logs.sum() - (logs if every else logs[rows])
         direct = np.zeros(rows.size, dtype=bool)
         aq = a.copy()
         aq_rows = aq if every else a_rows.copy()
         term = np.empty(rows.size)
         scaled = np.empty(rows.size)
-        for q in range(1, max(ps) + m_terms):
+        for q in range(1, max(ps, default=0) + m_terms):
             if q > 1:
                 aq *= a
                 if not every:
@@ -146,7 +154,7 @@ def excluded_sums(r: FloatArray, v: FloatArray, t: FloatArray, names: tuple[str,
                     np.subtract(totals[e], term, out=term)
                 for name, (e_name, p) in wanted.items():
                     m = q - p
-                    if e_name != e or not 0 <= m < m_terms:
+                    if e_name != e or not 0 <= m < m_terms or (p == 0 and m == 0):
                         continue
                     if m == 0:
                         acc[name] += term
@@ -175,9 +183,8 @@ def _all_others_equal(y: FloatArray) -> NDArray[np.bool_]:
 
 
 def leave_one_out(y: ArrayLike, v: ArrayLike, *, tau2_method: str = "dl", hksj: bool = False,
-                  level: float = 0.95, tau2_full: float | None = None) -> LeaveOneOut:
-    """Re-pool with each study left out, for any tau² estimator; ``tau2_full`` (the fit of all studies) only
-    speeds up the iterative estimators."""
+                  level: float = 0.95) -> LeaveOneOut:
+    """Re-pool with each study left out, for any tau² estimator."""
     y = np.asarray(y, dtype=float)
     v = np.asarray(v, dtype=float)
     k = y.size
@@ -193,16 +200,15 @@ def leave_one_out(y: ArrayLike, v: ArrayLike, *, tau2_method: str = "dl", hksj: 
     def sums_at(t: FloatArray, names: tuple[str, ...] = ALL_SUMS) -> WeightSums:
         if np.any(t):
             return excluded_sums(r, v, t, names)
-        if ALL_SUMS in at_zero:
-            return at_zero[ALL_SUMS]
-        if names not in at_zero:
-            at_zero[names] = excluded_sums(r, v, np.zeros(k), names)
+        for known, sums in at_zero.items():
+            if set(names) <= set(known):
+                return sums
+        at_zero[names] = excluded_sums(r, v, np.zeros(k), names)
         return at_zero[names]
 
-    start = None if tau2_full is None else np.full(k, float(tau2_full))
-    tau2 = tau2_from_sums(tau2_method, sums_at, counts, start)
-    res = summarise(np.full(k, centre), counts, sums_at, tau2_method=tau2_method, hksj=hksj, level=level,
-                    all_equal=_all_others_equal(y), tau2=tau2)
+    upper = np.full(k, likelihood_bound(y, v))  # a bound for every omission: range and max v cannot grow
+    res = summarise(np.full(k, centre), counts, upper, sums_at, tau2_method=tau2_method, hksj=hksj, level=level,
+                    all_equal=_all_others_equal(y))
     return LeaveOneOut(**{name: np.asarray(res[name], dtype=float) for name in LeaveOneOut.__dataclass_fields__})
 
 

@@ -9,6 +9,7 @@ CI, Clopper-Pearson study intervals, Miller's back-transformation.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -28,6 +29,10 @@ from .study_ci import STUDY_CI_METHODS
 from .transforms import EffectSizes, get_transform, inverse_freeman_tukey
 
 FloatArray = NDArray[np.float64]
+
+#: From this many studies, Begg's test runs in a second thread beside the leave-one-out analysis (both spend
+#: their time in numpy, which releases the GIL); below it a thread costs more than it saves.
+PARALLEL_FROM_K = 20_000
 
 
 @dataclass(frozen=True)
@@ -102,9 +107,8 @@ def _back(settings: Settings, pooled: PooledEstimate, totals: FloatArray) -> Bac
 
 
 def _leave_one_out_rows(settings: Settings, labels: list[str], yi: FloatArray, vi: FloatArray,
-                        totals: FloatArray, tau2_full: float) -> LeaveOneOutRows:
-    loo = leave_one_out(yi, vi, tau2_method=settings.tau2_method, hksj=settings.hksj, level=settings.level,
-                        tau2_full=tau2_full)
+                        totals: FloatArray) -> LeaveOneOutRows:
+    loo = leave_one_out(yi, vi, tau2_method=settings.tau2_method, hksj=settings.hksj, level=settings.level)
     tr = get_transform(settings.transform)
     k = totals.size
     if settings.transform == "ft":  # Miller's back-transform with the harmonic mean of the remaining studies
@@ -114,6 +118,23 @@ def _leave_one_out_rows(settings: Settings, labels: list[str], yi: FloatArray, v
         back = [tr.back(arr, totals) for arr in (loo.estimate, loo.ci_low, loo.ci_high)]
     back = [np.where(np.isnan(t), np.nan, b) for t, b in zip((loo.estimate, loo.ci_low, loo.ci_high), back)]
     return LeaveOneOutRows(labels, loo, *back)
+
+
+class _InThisThread:
+    """The executor interface, running each task at once (for small analyses)."""
+
+    def __enter__(self) -> "_InThisThread":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def submit(self, fn, *args):
+        from concurrent.futures import Future
+
+        future: Future = Future()
+        future.set_result(fn(*args))
+        return future
 
 
 def _test_or_reason(name: str, test, *args):
@@ -157,10 +178,12 @@ def analyse_proportions(events: ArrayLike, totals: ArrayLike, labels: Sequence[s
     ci = STUDY_CI_METHODS[settings.study_ci](x, n, settings.level)
     studies = StudyRows(labels, x, n, ci.proportion, ci.lower, ci.upper, random.weights, common.weights,
                         effects.yi, effects.vi)
-    egger, egger_note = _test_or_reason("egger", egger_test, effects.yi, effects.vi)
-    begg, begg_note = _test_or_reason("begg", begg_test, effects.yi, effects.vi)
-    loo = (_leave_one_out_rows(settings, labels, effects.yi, effects.vi, n, random.heterogeneity.tau2)
-           if with_leave_one_out and k >= 2 else None)
+    with ThreadPoolExecutor(max_workers=1) if k >= PARALLEL_FROM_K else _InThisThread() as executor:
+        begg_future = executor.submit(_test_or_reason, "begg", begg_test, effects.yi, effects.vi)
+        loo = (_leave_one_out_rows(settings, labels, effects.yi, effects.vi, n)
+               if with_leave_one_out and k >= 2 else None)
+        egger, egger_note = _test_or_reason("egger", egger_test, effects.yi, effects.vi)
+        begg, begg_note = begg_future.result()
     notes = [*random.not_estimable, *(note for note in (egger_note, begg_note) if note)]
     if with_leave_one_out:
         notes += _loo_notes(k, settings, loo)

@@ -72,18 +72,17 @@ def _nan_where(cond: NDArray[np.bool_], values: FloatArray) -> FloatArray:
     return np.where(cond, np.nan, values)
 
 
-def summarise(centre: FloatArray, k: FloatArray, sums_at: SumsAt, *, tau2_method: str = "dl", hksj: bool = False,
-              level: float = 0.95, all_equal: NDArray[np.bool_] | None = None,
-              tau2: FloatArray | None = None) -> dict[str, FloatArray]:
+def summarise(centre: FloatArray, k: FloatArray, upper: FloatArray, sums_at: SumsAt, *, tau2_method: str = "dl",
+              hksj: bool = False, level: float = 0.95, all_equal: NDArray[np.bool_] | None = None
+              ) -> dict[str, FloatArray]:
     """Pool every fit whose weighted sums ``sums_at(t)`` gives (shape ``(...)``); a dict of arrays.
 
-    ``all_equal`` marks fits whose studies all have the same effect (their HKSJ interval is not estimable).
-    ``tau2`` may be given when already known.
+    ``upper`` bounds tau² (:func:`analysis.stats.tau2.likelihood_bound`); ``all_equal`` marks fits whose
+    studies all have the same effect (their HKSJ interval is not estimable).
     """
     k = np.asarray(k, dtype=float)
     at_zero = sums_at(np.zeros(k.shape), POOLING_SUMS)
-    if tau2 is None:
-        tau2 = tau2_from_sums(tau2_method, sums_at, k)
+    tau2 = tau2_from_sums(tau2_method, sums_at, k, upper)
     at_tau2 = at_zero if not np.any(tau2) else sums_at(tau2, POOLING_SUMS)
     sw = at_tau2.s1
     mu = centre + at_tau2.offset()
@@ -141,8 +140,8 @@ def pool_arrays(y: FloatArray, v: FloatArray, mask: NDArray[np.bool_] | None = N
     plus ``weights`` (percent) of shape ``(..., k)``."""
     y = np.asarray(y, dtype=float)
     v = np.asarray(v, dtype=float)
-    centre, k, sums_at = direct_sums(y, v, mask)
-    out = summarise(centre, k, sums_at, tau2_method=tau2_method, hksj=hksj, level=level,
+    centre, k, upper, sums_at = direct_sums(y, v, mask)
+    out = summarise(centre, k, upper, sums_at, tau2_method=tau2_method, hksj=hksj, level=level,
                     all_equal=_all_equal(y, mask))
     w = 1.0 / (v + out["tau2"][..., None])
     if mask is not None:

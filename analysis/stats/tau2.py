@@ -1,21 +1,26 @@
 """Estimators of the between-study variance tau² for the random-effects model.
 
 Every estimator needs only a handful of weighted sums over the studies of a fit, evaluated at a trial value
-``t`` of tau² (:class:`WeightSums`). The sums come from a function ``sums_at(t)``: for ordinary fits it adds
-up the studies (:func:`direct_sums`, vectorised over a batch axis with an optional mask); the leave-one-out
-analysis supplies the same sums for every omission at once (:mod:`analysis.stats.leave_one_out`).
+``t`` of tau² (:class:`WeightSums`). The sums come from a function ``sums_at(t, names)``: for ordinary fits it
+adds up the studies (:func:`direct_sums`, vectorised over a batch axis with an optional mask); the
+leave-one-out analysis supplies the same sums for every omission at once (:mod:`analysis.stats.leave_one_out`).
 
 * DerSimonian & Laird (1986): ``max(0, (Q - (k-1)) / (S1 - S2/S1))`` with ``Sp = sum w^p``, ``w = 1/v``.
-* REML and ML (Viechtbauer 2005, eqs. 9-12; metafor's ``rma.uni``): the root of the score in tau²,
-  ``y'PPy - tr(P)`` (REML) or ``sum w² r² - sum w`` (ML), ``P = W - W11'W/sum w``, ``r = y - mu(t)``.
-* Paule & Mandel (1982): the root of ``Q(t) - (k-1)`` with the generalised ``Q(t) = sum w r²``.
+* Paule & Mandel (1982): the root of ``Q(t) - (k-1)`` with the generalised ``Q(t) = sum w r²``, ``r = y - mu(t)``;
+  ``Q(t)`` decreases strictly, so there is one root (or the boundary 0 when ``Q(0) <= k - 1``).
+* ML and REML (Viechtbauer 2005, eqs. 9-12; metafor's ``rma.uni``): the maximum over ``t >= 0`` of the profile
+  log-likelihood ``-(sum log(v+t) + Q(t))/2`` (ML) or ``-(sum log(v+t) + log sum w + Q(t))/2`` (REML), whose
+  score is ``sum w² r² - sum w`` (ML) or ``y'PPy - tr(P)`` (REML), ``P = W - W11'W/sum w``. The likelihood need
+  not be unimodal (e.g. one very large study), so the score is scanned on a grid ``U 2^-j``, j = 0..60, below
+  the bound ``U = 2 range(y)² + 2 max v`` above which it is negative; every sign change from + to - holds a
+  local maximum, solved as below, and the boundary 0 is one more candidate when the score there is <= 0. The
+  candidate with the largest log-likelihood is the estimate.
 
-The three iterative estimators share one solver: Fisher-scoring (Newton) steps ``t - f(t)/f'(t)`` with the
-expected information as slope, kept inside a bracket ``[lo, hi]`` with ``f(lo) > 0 >= f(hi)`` that shrinks at
-every step, and bisection whenever a step would leave it (Press et al., *Numerical Recipes*, 3rd ed., sec. 9.4
-``rtsafe``). Unlike plain Fisher scoring, which oscillates and fails on e.g. raw proportions with very unequal
-variances (as metafor does without ``stepadj``), it cannot diverge: it always ends on a sign change of ``f``.
-When ``f(0) <= 0`` the estimate is the boundary 0.
+Roots are found by Fisher-scoring (Newton) steps ``t - f(t)/f'(t)`` with the expected information as slope,
+kept inside a bracket ``[lo, hi]`` with ``f(lo) > 0 >= f(hi)`` that shrinks at every step, with bisection
+whenever a step would leave it (Press et al., *Numerical Recipes*, 3rd ed., sec. 9.4 ``rtsafe``). Unlike plain
+Fisher scoring, which oscillates and fails on e.g. raw proportions with very unequal variances (as metafor does
+unless told to halve its steps), this cannot diverge: it always ends on a sign change.
 """
 
 from __future__ import annotations
@@ -47,9 +52,10 @@ class WeightSums:
     s2: FloatArray
     sr: FloatArray
     srr: FloatArray
-    s3: FloatArray | None = None  # the last three only when asked for (the iterative estimators)
+    s3: FloatArray | None = None  # the others only when asked for (the iterative estimators)
     sr2: FloatArray | None = None
     srr2: FloatArray | None = None
+    slog: FloatArray | None = None  # sum log(v + t), for the log-likelihood
 
     def offset(self) -> FloatArray:
         """The weighted mean minus the centre: ``sum w r / sum w``."""
@@ -68,17 +74,27 @@ class WeightSums:
 #: The sums pooling needs (Q, tau² by DerSimonian-Laird, the weighted mean and its variance), and all of them.
 POOLING_SUMS = ("s1", "s2", "sr", "srr")
 ALL_SUMS = ("s1", "s2", "sr", "srr", "s3", "sr2", "srr2")
+LOGLIK_SUMS = ("s1", "s2", "sr", "srr", "slog")
 
 #: ``sums_at(t, names)``: the sums named (POOLING_SUMS or ALL_SUMS) for every fit at its trial tau² ``t``.
 SumsAt = Callable[[FloatArray, tuple[str, ...]], WeightSums]
 
 
-def direct_sums(y: FloatArray, v: FloatArray, mask: NDArray[np.bool_] | None = None
-                ) -> tuple[FloatArray, FloatArray, SumsAt]:
-    """``(centre, k, sums_at)`` for effects ``y`` and variances ``v`` of shape ``(..., k)``; ``mask`` drops studies.
+def likelihood_bound(y: FloatArray, v: FloatArray, mask: NDArray[np.bool_] | None = None) -> FloatArray:
+    """``2 range(y)² + 2 max v`` of each fit: above it the ML and REML scores and ``Q(t) - (k-1)`` are negative."""
+    if mask is None:
+        spread, v_max = np.ptp(y, axis=-1), np.max(v, axis=-1)
+    else:
+        spread = np.where(mask, y, -np.inf).max(axis=-1) - np.where(mask, y, np.inf).min(axis=-1)
+        v_max = np.where(mask, v, -np.inf).max(axis=-1)
+    return 2 * spread**2 + 2 * v_max
 
-    ``centre`` is the common-effect (inverse-variance) mean of each fit.
-    """
+
+def direct_sums(y: FloatArray, v: FloatArray, mask: NDArray[np.bool_] | None = None
+                ) -> tuple[FloatArray, FloatArray, FloatArray, SumsAt]:
+    """``(centre, k, upper, sums_at)`` for effects ``y`` and variances ``v`` of shape ``(..., k)``; ``mask`` drops
+    studies. ``centre`` is the common-effect (inverse-variance) mean of each fit, ``upper`` its
+    :func:`likelihood_bound`."""
     y = np.asarray(y, dtype=float)
     v = np.asarray(v, dtype=float)
     w0 = 1.0 / v if mask is None else np.where(mask, 1.0 / v, 0.0)
@@ -87,23 +103,27 @@ def direct_sums(y: FloatArray, v: FloatArray, mask: NDArray[np.bool_] | None = N
     k = np.full(y.shape[:-1], y.shape[-1], dtype=float) if mask is None else mask.sum(axis=-1).astype(float)
 
     def sums_at(t: FloatArray, names: tuple[str, ...] = ALL_SUMS) -> WeightSums:
-        w = 1.0 / (v + np.asarray(t, dtype=float)[..., None])
+        vt = v + np.asarray(t, dtype=float)[..., None]
+        w = 1.0 / vt
         if mask is not None:
             w = np.where(mask, w, 0.0)
         w2 = w * w
         wr = w * r
-        pooling = dict(s1=w.sum(-1), s2=w2.sum(-1), sr=wr.sum(-1), srr=(wr * r).sum(-1))
-        if names == POOLING_SUMS:
-            return WeightSums(**pooling)
-        w2r = w2 * r
-        return WeightSums(**pooling, s3=(w2 * w).sum(-1), sr2=w2r.sum(-1), srr2=(w2r * r).sum(-1))
+        sums = dict(s1=w.sum(-1), s2=w2.sum(-1), sr=wr.sum(-1), srr=(wr * r).sum(-1))
+        if "s3" in names:
+            w2r = w2 * r
+            sums.update(s3=(w2 * w).sum(-1), sr2=w2r.sum(-1), srr2=(w2r * r).sum(-1))
+        if "slog" in names:
+            logs = np.log(vt)
+            sums["slog"] = (logs if mask is None else np.where(mask, logs, 0.0)).sum(-1)
+        return WeightSums(**sums)
 
-    return centre, k, sums_at
+    return centre, k, likelihood_bound(y, v, mask), sums_at
 
 
 def cochran_q(y: FloatArray, v: FloatArray, mask: NDArray[np.bool_] | None = None) -> FloatArray:
     """Cochran's Q with common-effect weights ``1/v``: ``sum w (y - mu_FE)²``."""
-    _, _, sums_at = direct_sums(y, v, mask)
+    _, _, _, sums_at = direct_sums(y, v, mask)
     return sums_at(np.zeros(np.shape(y)[:-1]), POOLING_SUMS).q()
 
 
@@ -134,38 +154,27 @@ def _pm_equation(s: WeightSums, k: FloatArray) -> tuple[FloatArray, FloatArray]:
     return s.q() - (k - 1), -s.ypy()
 
 
+def _ml_loglik(s: WeightSums) -> FloatArray:
+    return -0.5 * (s.slog + s.q())
+
+
+def _reml_loglik(s: WeightSums) -> FloatArray:
+    return -0.5 * (s.slog + np.log(s.s1) + s.q())
+
+
 Equation = Callable[[WeightSums, FloatArray], tuple[FloatArray, FloatArray]]
 
+#: Points of the scan for local maxima of the likelihood: U 2^-j, j = 0..SCAN_POINTS-1 (and 0).
+SCAN_POINTS = 61
 
-def solve_tau2(equation: Equation, sums_at: SumsAt, k: FloatArray, name: str,
-               start: FloatArray | None = None) -> FloatArray:
-    """The root in tau² >= 0 of a decreasing estimating equation, by bracketed Fisher scoring (module docstring).
 
-    ``start`` (default: DerSimonian-Laird) only speeds things up; the answer does not depend on it.
-    """
-    k = np.asarray(k, dtype=float)
-    at_zero = sums_at(np.zeros(k.shape), ALL_SUMS)
-    f0, _ = equation(at_zero, k)
-    active = (f0 > 0) & (k >= 2)
-    if not np.any(active):
-        return np.zeros(k.shape)
-    scale = k / at_zero.s1  # a typical within-study variance (harmonic mean of v)
+def _bracketed_root(equation: Equation, sums_at: SumsAt, k: FloatArray, lo: FloatArray, hi: FloatArray,
+                    active: NDArray[np.bool_], name: str) -> FloatArray:
+    """The root of ``equation`` in ``[lo, hi]`` (``f(lo) > 0 >= f(hi)``) for the active fits, 0 for the others."""
+    scale = k / sums_at(np.zeros(k.shape), POOLING_SUMS).s1  # a typical within-study variance (harmonic mean)
     tol = TOLERANCE * scale
-    if start is None:
-        start = dersimonian_laird_from_sums(at_zero, k)
-    lo = np.zeros(k.shape)
-    hi = np.maximum(2 * start, scale)
-    for _ in range(200):  # grow hi until f(hi) <= 0
-        f_hi, _ = equation(sums_at(np.where(active, hi, 0.0), ALL_SUMS), k)
-        grow = active & (f_hi > 0)
-        if not np.any(grow):
-            break
-        lo = np.where(grow, hi, lo)
-        hi = np.where(grow, hi * 4, hi)
-    else:
-        raise ConvergenceError(f"{name} estimate of tau² is unbounded (the estimating equation stays positive)")
-    t = np.where(active, np.clip(start, lo, hi), 0.0)
-    t = np.where(active & ((t <= lo) | (t >= hi)), (lo + hi) / 2, t)
+    lo, hi = np.where(active, lo, 0.0), np.where(active, hi, 0.0)
+    t = (lo + hi) / 2
     for _ in range(MAX_ITERATIONS):
         f, slope = equation(sums_at(t, ALL_SUMS), k)
         lo = np.where(active & (f > 0), t, lo)
@@ -181,25 +190,62 @@ def solve_tau2(equation: Equation, sums_at: SumsAt, k: FloatArray, name: str,
     raise ConvergenceError(f"{name} estimate of tau² did not converge in {MAX_ITERATIONS} bracketed steps")
 
 
-def _iterative(equation: Equation, name: str) -> Callable[..., FloatArray]:
+def paule_mandel_from_sums(sums_at: SumsAt, k: FloatArray, upper: FloatArray) -> FloatArray:
+    """The one root of ``Q(t) - (k-1)`` in ``[0, upper]``, or 0 when ``Q(0) <= k - 1``."""
+    f0, _ = _pm_equation(sums_at(np.zeros(k.shape), ALL_SUMS), k)
+    active = (f0 > 0) & (k >= 2)
+    if not np.any(active):
+        return np.zeros(k.shape)
+    return _bracketed_root(_pm_equation, sums_at, k, np.zeros(k.shape), upper, active, "Paule-Mandel")
+
+
+def likelihood_maximum(equation: Equation, loglik: Callable[[WeightSums], FloatArray], sums_at: SumsAt,
+                       k: FloatArray, upper: FloatArray, name: str) -> FloatArray:
+    """The tau² >= 0 of the largest profile likelihood: boundary or local maxima found by a scan (docstring)."""
+    fits = k >= 2
+    grid = np.concatenate([np.zeros(k.shape + (1,)),
+                           upper[..., None] * 2.0 ** -np.arange(SCAN_POINTS - 1, -1, -1.0)], axis=-1)
+    scores = np.stack([equation(sums_at(grid[..., j], ALL_SUMS), k)[0] for j in range(grid.shape[-1])], axis=-1)
+    boundary = fits & (scores[..., 0] <= 0)
+    rising = fits[..., None] & (scores[..., :-1] > 0) & (scores[..., 1:] <= 0)  # a local maximum in (g_j, g_j+1]
+    candidates = [np.where(boundary, 0.0, np.nan)]
+    order = np.cumsum(rising, axis=-1) * rising  # 1 for a fit's first sign change, 2 for its second, ...
+    for slot in range(1, int(order.max(initial=0)) + 1):
+        has = (order == slot).any(axis=-1)
+        j = np.argmax(order == slot, axis=-1)
+        lo = np.take_along_axis(grid, j[..., None], axis=-1)[..., 0]
+        hi = np.take_along_axis(grid, j[..., None] + 1, axis=-1)[..., 0]
+        root = _bracketed_root(equation, sums_at, k, lo, hi, has, name)
+        candidates.append(np.where(has, root, np.nan))
+    candidates_ = np.stack(candidates, axis=-1)
+    found = ~np.isnan(candidates_)
+    if np.all(found.sum(axis=-1)[fits] == 1):
+        return np.where(fits, np.nanmax(np.where(found, candidates_, -np.inf), axis=-1), 0.0)
+    values = np.stack([np.where(found[..., c], loglik(sums_at(np.nan_to_num(candidates_[..., c]), LOGLIK_SUMS)),
+                                -np.inf) for c in range(candidates_.shape[-1])], axis=-1)
+    best = np.take_along_axis(candidates_, np.argmax(values, axis=-1)[..., None], axis=-1)[..., 0]
+    return np.where(fits, np.nan_to_num(best), 0.0)
+
+
+def _estimator(method: str) -> Callable[..., FloatArray]:
     def estimator(y: FloatArray, v: FloatArray, mask: NDArray[np.bool_] | None = None) -> FloatArray:
-        _, k, sums_at = direct_sums(y, v, mask)
-        return solve_tau2(equation, sums_at, k, name)
+        _, k, upper, sums_at = direct_sums(y, v, mask)
+        return tau2_from_sums(method, sums_at, k, upper)
 
     return estimator
 
 
 def dersimonian_laird(y: FloatArray, v: FloatArray, mask: NDArray[np.bool_] | None = None) -> FloatArray:
     """Method-of-moments estimator: ``max(0, (Q - (k-1)) / (S1 - S2/S1))``."""
-    _, k, sums_at = direct_sums(y, v, mask)
+    _, k, _, sums_at = direct_sums(y, v, mask)
     return dersimonian_laird_from_sums(sums_at(np.zeros(k.shape), POOLING_SUMS), k)
 
 
-restricted_maximum_likelihood = _iterative(_reml_score, "REML")
-restricted_maximum_likelihood.__doc__ = "REML: the root of ``y'PPy - tr(P)`` (Viechtbauer 2005, eq. 11)."
-maximum_likelihood = _iterative(_ml_score, "ML")
-maximum_likelihood.__doc__ = "ML: the root of ``sum w² r² - sum w`` (Viechtbauer 2005, eq. 9)."
-paule_mandel = _iterative(_pm_equation, "Paule-Mandel")
+restricted_maximum_likelihood = _estimator("reml")
+restricted_maximum_likelihood.__doc__ = "REML: the maximum of the restricted likelihood (Viechtbauer 2005, eq. 11)."
+maximum_likelihood = _estimator("ml")
+maximum_likelihood.__doc__ = "ML: the maximum of the profile likelihood (Viechtbauer 2005, eq. 9)."
+paule_mandel = _estimator("pm")
 paule_mandel.__doc__ = "Paule-Mandel: the tau² at which the generalised Q equals k - 1 (Paule & Mandel 1982)."
 
 
@@ -216,26 +262,29 @@ TAU2_ESTIMATORS: dict[str, Callable[..., FloatArray]] = {
     "ee": common_effect,
 }
 
-#: The estimating equation of each iterative estimator (for fits whose sums come from elsewhere).
-EQUATIONS: dict[str, tuple[Equation, str]] = {
-    "reml": (_reml_score, "REML"),
-    "ml": (_ml_score, "ML"),
-    "pm": (_pm_equation, "Paule-Mandel"),
+#: The likelihood-based estimators: score, log-likelihood and name.
+LIKELIHOODS: dict[str, tuple[Equation, Callable[[WeightSums], FloatArray], str]] = {
+    "reml": (_reml_score, _reml_loglik, "REML"),
+    "ml": (_ml_score, _ml_loglik, "ML"),
 }
 
 
-def tau2_from_sums(method: str, sums_at: SumsAt, k: FloatArray, start: FloatArray | None = None) -> FloatArray:
-    """tau² of every fit whose sums ``sums_at`` gives; ``method`` as in :data:`TAU2_ESTIMATORS`."""
+def tau2_from_sums(method: str, sums_at: SumsAt, k: FloatArray, upper: FloatArray) -> FloatArray:
+    """tau² of every fit whose sums ``sums_at`` gives; ``method`` as in :data:`TAU2_ESTIMATORS`; ``upper`` a
+    bound as :func:`likelihood_bound`."""
     k = np.asarray(k, dtype=float)
+    upper = np.broadcast_to(np.asarray(upper, dtype=float), k.shape)
     if method == "ee":
         return np.zeros(k.shape)
     if method == "dl":
         return dersimonian_laird_from_sums(sums_at(np.zeros(k.shape), POOLING_SUMS), k)
+    if method == "pm":
+        return paule_mandel_from_sums(sums_at, k, upper)
     try:
-        equation, name = EQUATIONS[method]
+        equation, loglik, name = LIKELIHOODS[method]
     except KeyError:
         raise ValueError(f"unknown tau² estimator {method!r}; choose one of {', '.join(TAU2_ESTIMATORS)}") from None
-    return solve_tau2(equation, sums_at, k, name, start)
+    return likelihood_maximum(equation, loglik, sums_at, k, upper, name)
 
 
 def estimate_tau2(method: str, y: FloatArray, v: FloatArray, mask: NDArray[np.bool_] | None = None) -> FloatArray:
