@@ -132,9 +132,9 @@ def cochran_q(y: FloatArray, v: FloatArray, mask: NDArray[np.bool_] | None = Non
 
 def dersimonian_laird_from_sums(at_zero: WeightSums, k: FloatArray) -> FloatArray:
     """``max(0, (Q - (k-1)) / (S1 - S2/S1))`` from the sums at t = 0 (DerSimonian & Laird 1986, eq. 7)."""
-    c = at_zero.s1 - at_zero.s2 / at_zero.s1
+    c = at_zero.s1 - at_zero.s2 / at_zero.s1  # 0 for one study, up to rounding: hence the test of k
     with np.errstate(divide="ignore", invalid="ignore"):
-        tau2 = np.where(c > 0, (at_zero.q() - (k - 1)) / c, 0.0)
+        tau2 = np.where((c > 0) & (k >= 2), (at_zero.q() - (k - 1)) / c, 0.0)
     return np.maximum(tau2, 0.0)
 
 
