@@ -15,6 +15,8 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, BinaryIO, Sequence
 
 import numpy as np
@@ -146,17 +148,26 @@ def write_rows(rows: Rows, indent: str, stream: BinaryIO) -> None:
                 by_identity[id(column)] = _Text(column)
             texts[name] = by_identity[id(column)]
     stream.write(b"[\n")
-    for start in range(0, n, BLOCK_ROWS):
+
+    def block(start: int) -> bytes | memoryview:
         stop = min(n, start + BLOCK_ROWS)
         if any(text.longest(start, stop) > LONG_TEXT for text in texts.values()):
-            data: bytes | memoryview = _plain_block(rows, texts, keys, prefix, start, stop)
-        else:
-            data = memoryview(_matrix_block(rows, texts, keys, prefix, start, stop)).cast("B")
-        if stop < n:
-            stream.write(data)
-        else:  # no comma after the last row
-            stream.write(data[:-3])
-            stream.write(b"}\n")
+            return _plain_block(rows, texts, keys, prefix, start, stop)
+        return memoryview(_matrix_block(rows, texts, keys, prefix, start, stop)).cast("B")
+
+    starts = range(0, n, BLOCK_ROWS)
+    # Blocks are formatted two at a time (numpy releases the GIL) and written in order.
+    with ThreadPoolExecutor(max_workers=2) as executor:
+        pending: deque[Future] = deque()
+        for start in starts:
+            pending.append(executor.submit(block, start))
+            if len(pending) > 2:
+                stream.write(pending.popleft().result())
+        while len(pending) > 1:
+            stream.write(pending.popleft().result())
+        last = pending.popleft().result()
+        stream.write(last[:-3])  # no comma after the last row
+        stream.write(b"}\n")
     stream.write(indent.encode() + b"]")
 
 

@@ -120,23 +120,6 @@ def _leave_one_out_rows(settings: Settings, labels: list[str], yi: FloatArray, v
     return LeaveOneOutRows(labels, loo, *back)
 
 
-class _InThisThread:
-    """The executor interface, running each task at once (for small analyses)."""
-
-    def __enter__(self) -> "_InThisThread":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def submit(self, fn, *args):
-        from concurrent.futures import Future
-
-        future: Future = Future()
-        future.set_result(fn(*args))
-        return future
-
-
 def _test_or_reason(name: str, test, *args):
     """``(result, None)``, or ``(None, NotEstimable)`` when the data do not allow the test."""
     try:
@@ -178,19 +161,26 @@ def analyse_proportions(events: ArrayLike, totals: ArrayLike, labels: Sequence[s
     ci = STUDY_CI_METHODS[settings.study_ci](x, n, settings.level)
     studies = StudyRows(labels, x, n, ci.proportion, ci.lower, ci.upper, random.weights, common.weights,
                         effects.yi, effects.vi)
-    with ThreadPoolExecutor(max_workers=1) if k >= PARALLEL_FROM_K else _InThisThread() as executor:
-        begg_future = executor.submit(_test_or_reason, "begg", begg_test, effects.yi, effects.vi)
-        loo = (_leave_one_out_rows(settings, labels, effects.yi, effects.vi, n)
-               if with_leave_one_out and k >= 2 else None)
-        egger, egger_note = _test_or_reason("egger", egger_test, effects.yi, effects.vi)
-        begg, begg_note = begg_future.result()
+
+    def loo() -> LeaveOneOutRows | None:
+        return _leave_one_out_rows(settings, labels, effects.yi, effects.vi, n) if with_leave_one_out and k >= 2 \
+            else None
+
+    if k >= PARALLEL_FROM_K:
+        with ThreadPoolExecutor(max_workers=1) as executor:
+            begg_future = executor.submit(_test_or_reason, "begg", begg_test, effects.yi, effects.vi)
+            leave_out = loo()
+            begg, begg_note = begg_future.result()
+    else:
+        leave_out, (begg, begg_note) = loo(), _test_or_reason("begg", begg_test, effects.yi, effects.vi)
+    egger, egger_note = _test_or_reason("egger", egger_test, effects.yi, effects.vi)
     notes = [*random.not_estimable, *(note for note in (egger_note, begg_note) if note)]
     if with_leave_one_out:
-        notes += _loo_notes(k, settings, loo)
+        notes += _loo_notes(k, settings, leave_out)
     return ProportionMetaAnalysis(
         settings=settings, k=k, total_events=int(x.sum()), total_patients=int(n.sum()), effects=effects,
         random=random, common=common, pooled=_back(settings, random, n), pooled_common=_back(settings, common, n),
-        studies=studies, egger=egger, begg=begg, leave_one_out=loo, not_estimable=tuple(notes),
+        studies=studies, egger=egger, begg=begg, leave_one_out=leave_out, not_estimable=tuple(notes),
     )
 
 
