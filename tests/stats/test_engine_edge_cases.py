@@ -37,6 +37,15 @@ def close(actual, expected, rel, abs_=1e-12):
     np.testing.assert_allclose(actual, expected, rtol=rel, atol=abs_)
 
 
+def _estimable_or_raises(test, effects, undefined: bool):
+    """The test's result, or None after checking that it raises NotEstimableError where it is undefined."""
+    if undefined:
+        with pytest.raises(NotEstimableError):
+            test(effects.yi, effects.vi)
+        return None
+    return test(effects.yi, effects.vi)
+
+
 def _loglik(y, v, tau2, method):
     """ML / REML profile log-likelihood up to a constant, by hand (Viechtbauer 2005, eqs. 4 and 5)."""
     w = 1 / (v + tau2)
@@ -82,20 +91,15 @@ def test_fit_matches_metafor(fit):
         close(res.heterogeneity.i2, r["I2"], rel, 1e-5)  # percent; metafor's tau² can sit 1e-12 above 0
 
     if x.size >= 3:
-        reg = fit["regtest_lm"]
-        if identical or "error" in reg:  # equal effects (metafor: noise or NaN) or equal SEs (metafor: error)
-            with pytest.raises(NotEstimableError):
-                egger_test(effects.yi, effects.vi)
-        else:
-            eg = egger_test(effects.yi, effects.vi)
+        reg, rank = fit["regtest_lm"], fit["ranktest"]
+        # equal effects (metafor: rounding noise or NaN) or equal SEs (metafor: an error) for Egger's test;
+        # metafor's NA ("the standard deviation is zero") for Begg's
+        eg = _estimable_or_raises(egger_test, effects, identical or "error" in reg)
+        if eg is not None:
             close(eg.t, reg["zval"], 1e-8, 1e-10)
             close(eg.p, reg["pval"], 1e-8, 1e-12)
-        rank = fit["ranktest"]
-        if rank["tau"] is None:  # metafor: NA ("the standard deviation is zero")
-            with pytest.raises(NotEstimableError):
-                begg_test(effects.yi, effects.vi)
-        else:
-            bg = begg_test(effects.yi, effects.vi)
+        bg = _estimable_or_raises(begg_test, effects, rank["tau"] is None)
+        if bg is not None:
             close(bg.tau, rank["tau"], 1e-10, 1e-12)
             close(bg.p, rank["pval"], 1e-8, 1e-12)
 
