@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -37,7 +38,7 @@ def _too_few_or_many(path: Path, lines: list[int], sizes: list[int], width: int)
                                             if len(problems) > 20 else []))
 
 
-def _split_unquoted(text: str, path: Path) -> tuple[list[str], list[list[str]], list[int]]:
+def _split_unquoted(text: str, path: Path) -> tuple[list[str], list[list[str]], Sequence[int]]:
     """The fast path for files without quotes: lines and cells found with numpy on the bytes."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.endswith("\n"):
@@ -63,10 +64,10 @@ def _split_unquoted(text: str, path: Path) -> tuple[list[str], list[list[str]], 
         lines = text.split("\n")
         body = "\n".join(lines[i] for i in data_rows)
     cells = body.replace("\n", ",").split(",") if data_rows.size else []
-    return [h.strip() for h in header], [cells[j::width] for j in range(width)], (data_rows + 1).tolist()
+    return [h.strip() for h in header], [cells[j::width] for j in range(width)], data_rows + 1
 
 
-def _split_rows(text: str, path: Path) -> tuple[list[str], list[list[str]], list[int]]:
+def _split_rows(text: str, path: Path) -> tuple[list[str], list[list[str]], Sequence[int]]:
     """The header, the data cells column by column, and each data row's line number.
 
     Rows whose cells are all blank are skipped. Without quotes the lines are split on commas directly;
@@ -93,7 +94,7 @@ def _split_rows(text: str, path: Path) -> tuple[list[str], list[list[str]], list
     return [h.strip() for h in header], columns, lines
 
 
-def _counts(cells: list[str], column: Column, lines: list[int], names: list[str],
+def _counts(cells: list[str], column: Column, lines: Sequence[int], names: list[str],
             problems: list[str]) -> NDArray[np.int64]:
     """Whole numbers >= the column's minimum; problems are appended with line, study and column."""
     try:
@@ -123,7 +124,7 @@ def load_proportions_csv(path: Path | str, subgroup_column: str | None = None) -
     duplicated = sorted({h for h in required if header.count(h) > 1})
     if duplicated:
         raise DataError(path, [f"column(s) {', '.join(duplicated)} appear more than once in the header"])
-    if not lines:
+    if len(lines) == 0:
         raise DataError(path, ["the file has a header but no data rows"])
     column = {name: columns[header.index(name)] for name in required}
     names = list(map(str.strip, column["study"]))

@@ -56,23 +56,28 @@ def _dense_ranks(values: NDArray[np.float64]) -> tuple[NDArray[np.int64], NDArra
 def count_inversions(sequence: ArrayLike) -> int:
     """Pairs ``i < j`` with ``a_i > a_j`` in a sequence of non-negative integers, in O(k log(max a)).
 
-    An inversion is decided at the highest bit where ``a_i`` and ``a_j`` differ: for each bit, the elements are
-    grouped by their higher bits (a stable sort, radix for small keys, keeps sequence order within a group), and
-    every 1 that comes before a 0 in the same group is one inversion.
+    An inversion is decided at the highest bit where ``a_i`` and ``a_j`` differ. For each bit, the elements are
+    grouped by their higher bits (a stable sort, radix for these small keys, keeps sequence order within a
+    group); every 0 after a 1 of its group makes one inversion. With ``c1`` the running count of ones, a 0 at
+    position i of a group starting at s has ``c1[i] - c1[s-1]`` ones before it: the level's count is
+    ``sum over zeros of c1 - sum over groups of (zeros in group) c1[s-1]``.
     """
-    a = np.asarray(sequence, dtype=np.int64)
-    if a.size < 2:
+    a = np.asarray(sequence)
+    n = a.size
+    if n < 2:
         return 0
-    index = np.arange(a.size)
+    top = int(a.max())
+    a = a.astype(np.uint16 if top < 2**16 else np.uint32)
     inversions = 0
-    for bit in range(int(a.max()).bit_length() - 1, -1, -1):
+    for bit in range(top.bit_length() - 1, -1, -1):
         prefix = a >> (bit + 1)
-        order = np.argsort(prefix.astype(np.uint16) if prefix.max() < 2**16 else prefix, kind="stable")
+        order = np.argsort(prefix, kind="stable")
         prefix = prefix[order]
-        ones = (a[order] >> bit) & 1
-        ones_before = np.cumsum(ones) - ones
-        first = np.maximum.accumulate(np.where(np.concatenate(([True], prefix[1:] != prefix[:-1])), index, 0))
-        inversions += int(np.sum((ones_before - ones_before[first])[ones == 0]))
+        ones = ((a[order] >> bit) & 1).astype(np.int32)
+        c1 = np.cumsum(ones, dtype=np.int64)
+        starts = np.flatnonzero(np.concatenate(([True], prefix[1:] != prefix[:-1])))
+        zeros_in_group = np.diff(np.append(starts, n)) - np.add.reduceat(ones, starts)
+        inversions += int(c1[ones == 0].sum() - np.sum(zeros_in_group * (c1[starts] - ones[starts])))
     return inversions
 
 
