@@ -38,7 +38,7 @@ build: $(STAMP)
 test: $(STAMP)  ## run the test suite (includes the static manuscript check)
 	$(PY) -m pytest
 
-bench: $(STAMP)  ## time the engine on simulated data (k up to 1,000,000)
+bench: $(STAMP)  ## time pool and the engine on simulated data (k up to 1,000,000), each figure beside its goal
 	$(PY) -m analysis.cli.bench
 
 define need_quarto

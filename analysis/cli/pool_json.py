@@ -121,9 +121,16 @@ def _matrix_block(rows: Rows, texts: dict[str, _Text], keys: list[bytes], prefix
     byte items, so that each piece is copied as whole items rather than byte by byte.
     """
     pieces: list[bytes | Bytes] = [prefix]
+    text_slots: dict[int, Bytes] = {}  # a text column shown twice (study and label) is formatted once
     for key, (name, column) in zip(keys, rows.columns.items()):
         pieces.append(key)
-        pieces.append(texts[name].slots(start, stop) if name in texts else _number_slots(column[start:stop]))
+        if name in texts:
+            text = texts[name]
+            if id(text) not in text_slots:
+                text_slots[id(text)] = text.slots(start, stop)
+            pieces.append(text_slots[id(text)])
+        else:
+            pieces.append(_number_slots(column[start:stop]))
     pieces.append(b"},\n")
     widths = [len(piece) if isinstance(piece, bytes) else piece.shape[1] for piece in pieces]
     block = np.empty(stop - start, dtype=np.dtype([(f"f{i}", f"V{w}") for i, w in enumerate(widths)]))

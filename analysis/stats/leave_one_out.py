@@ -5,8 +5,11 @@ over its studies (:class:`analysis.stats.tau2.WeightSums`: ``sum r^a w^p`` for `
 ``w = 1/(v + t)``). For the fit without study ``i`` these are the sums over all studies minus study ``i``'s own
 term, evaluated at that fit's own ``t_i``:
 
-* at ``t = 0`` (Q, I², H² and the DerSimonian-Laird tau²) the sums are the full sums of ``w``, ``w y``,
-  ``w y²`` ... minus the left-out study: O(k) for all omissions;
+* at ``t = 0`` (Q, I², H² and the DerSimonian-Laird tau²) the sums are the full sums minus the left-out study,
+  O(k) for all omissions. With ``W = sum w``, ``A = sum w r``, ``B = sum w r²``, ``C = sum w²`` (``w = 1/v``,
+  ``r = y - mu_FE``): ``Q_-i = (B - w_i r_i²) - (A - w_i r_i)² / (W - w_i)`` and
+  ``tau²_-i = max(0, (Q_-i - (k-2)) / ((W - w_i) - (C - w_i²)/(W - w_i)))`` (DerSimonian & Laird 1986 on the
+  k - 1 remaining studies);
 * at ``t = t_i`` (the random-effects weights, and every step of the REML/ML/Paule-Mandel solver) the ``t_i``
   differ, so each sum is expanded around a centre ``c`` close to them:
   ``(v_j + c + d)^-p = sum_m C(p+m-1, m) (-d)^m (v_j + c)^-(p+m)`` (the binomial series, convergent for

@@ -111,13 +111,14 @@ def _leave_one_out_rows(settings: Settings, labels: list[str], yi: FloatArray, v
     loo = leave_one_out(yi, vi, tau2_method=settings.tau2_method, hksj=settings.hksj, level=settings.level)
     tr = get_transform(settings.transform)
     k = totals.size
+    values = np.stack([loo.estimate, loo.ci_low, loo.ci_high])
     if settings.transform == "ft":  # Miller's back-transform with the harmonic mean of the remaining studies
         hm = (k - 1) / (np.sum(1.0 / totals) - 1.0 / totals)
-        back = [inverse_freeman_tukey(arr, hm) for arr in (loo.estimate, loo.ci_low, loo.ci_high)]
+        back = inverse_freeman_tukey(values, hm)
     else:
-        back = [tr.back(arr, totals) for arr in (loo.estimate, loo.ci_low, loo.ci_high)]
-    back = [np.where(np.isnan(t), np.nan, b) for t, b in zip((loo.estimate, loo.ci_low, loo.ci_high), back)]
-    return LeaveOneOutRows(labels, loo, *back)
+        back = tr.back(values, totals)
+    back = np.where(np.isnan(values), np.nan, back)
+    return LeaveOneOutRows(labels, loo, back[0], back[1], back[2])
 
 
 def _test_or_reason(name: str, test, *args):
