@@ -139,8 +139,12 @@ def _matrix_block(rows: Rows, texts: dict[str, _Text], keys: list[bytes], prefix
     return block.view(np.uint8)
 
 
-def write_rows(rows: Rows, indent: str, stream: BinaryIO) -> None:
-    """``rows`` as a JSON array of one-line objects; items indented by ``indent`` plus two spaces."""
+def write_rows(rows: Rows, indent: str, stream: BinaryIO, encoded: dict[int, _Text] | None = None) -> None:
+    """``rows`` as a JSON array of one-line objects; items indented by ``indent`` plus two spaces.
+
+    ``encoded`` keeps the text columns already encoded, by column object (the study labels of the studies and
+    of the leave-one-out table are one list).
+    """
     n = len(rows)
     if n == 0:
         stream.write(b"[]")
@@ -148,12 +152,12 @@ def write_rows(rows: Rows, indent: str, stream: BinaryIO) -> None:
     keys = [((", " if j else "") + json.dumps(name) + ": ").encode() for j, name in enumerate(rows.columns)]
     prefix = (indent + "  {").encode()
     texts: dict[str, _Text] = {}
-    by_identity: dict[int, _Text] = {}
+    encoded = {} if encoded is None else encoded
     for name, column in rows.columns.items():
-        if not _is_numeric(column):  # one encoding per distinct column object (study and label often are one)
-            if id(column) not in by_identity:
-                by_identity[id(column)] = _Text(column)
-            texts[name] = by_identity[id(column)]
+        if not _is_numeric(column):  # one encoding per distinct column object
+            if id(column) not in encoded:
+                encoded[id(column)] = _Text(column)
+            texts[name] = encoded[id(column)]
     stream.write(b"[\n")
 
     def block(start: int) -> bytes | memoryview:
@@ -195,10 +199,11 @@ def write_json(report: dict[str, Any], stream: BinaryIO) -> None:
 
     text = json.dumps(clean(hide_tables(report)), indent=2, allow_nan=False, ensure_ascii=False)
     pieces = re.split(f'"{re.escape(marker)}(\\d+)"', text)
+    encoded: dict[int, _Text] = {}
     for i, piece in enumerate(pieces):
         if i % 2 == 0:
             stream.write(piece.encode())
         else:
             line = pieces[i - 1].rsplit("\n", 1)[-1]
-            write_rows(tables[int(piece)], " " * (len(line) - len(line.lstrip())), stream)
+            write_rows(tables[int(piece)], " " * (len(line) - len(line.lstrip())), stream, encoded)
     stream.write(b"\n")
