@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .distributions import t_sf
-from .errors import NotEstimableError
+from .errors import NotEstimableError, too_few_studies
 from .kendall import kendall_tau
 
 #: Residual variation below this fraction (relative, per study) of the response is rounding error.
@@ -45,7 +45,7 @@ class BeggTest:
 
 def _needs_three(k: int) -> None:
     if k < 3:
-        raise NotEstimableError(f"needs at least 3 studies (there {'is' if k == 1 else 'are'} {k})")
+        raise NotEstimableError(too_few_studies(3, k))
 
 
 def egger_test(y: ArrayLike, v: ArrayLike) -> EggerTest:

@@ -26,3 +26,8 @@ class NotEstimable:
 
     statistic: str
     reason: str
+
+
+def too_few_studies(needed: int, k: int, verb: str = "needs") -> str:
+    """'needs at least 3 studies (there are 2)': the reason of a statistic undefined for k studies."""
+    return f"{verb} at least {needed} studies (there {'is' if k == 1 else 'are'} {k})"

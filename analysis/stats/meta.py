@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .bias import BeggTest, EggerTest, begg_test, egger_test
-from .errors import NotEstimable, NotEstimableError
+from .errors import NotEstimable, NotEstimableError, too_few_studies
 from .leave_one_out import LeaveOneOut, leave_one_out
 from .models import (
     PooledEstimate,
@@ -131,7 +131,7 @@ def _test_or_reason(name: str, test, *args):
 
 def _loo_notes(k: int, settings: Settings, loo: LeaveOneOutRows | None) -> list[NotEstimable]:
     if k < 2:
-        return [NotEstimable("leave_one_out", "needs at least 2 studies (there is 1)")]
+        return [NotEstimable("leave_one_out", too_few_studies(2, k))]
     if loo is not None and settings.hksj and np.any(np.isnan(loo.transformed.ci_low)):
         why = ("each omission leaves a single study" if k == 2 else
                "omitting some studies leaves studies that all have the same effect")

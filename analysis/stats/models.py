@@ -24,17 +24,15 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .distributions import chi2_sf, normal_quantile, normal_sf, t_quantile, t_sf
-from .errors import NotEstimable
+from .errors import NotEstimable, too_few_studies
 from .tau2 import POOLING_SUMS, SumsAt, cochran_q, direct_sums, tau2_from_sums
 
 FloatArray = NDArray[np.float64]
 
 #: Why a statistic of one fit is missing (keys of :attr:`PooledEstimate.not_estimable`).
-ONE_STUDY = "needs at least 2 studies (there is 1)"
 HKSJ_ZERO = ("every study has the same effect on the analysis scale, so the Hartung-Knapp-Sidik-Jonkman "
              "variance estimate is zero and its interval would have no width; without --hksj the Wald "
              "interval is reported")
-PI_FEW = "needs at least 3 studies"
 
 
 @dataclass(frozen=True)
@@ -154,14 +152,16 @@ def _not_estimable(r: dict[str, FloatArray], tau2_method: str, hksj: bool) -> tu
     k = int(r["k"])
     out = []
     if k < 2:
-        out.append(NotEstimable("heterogeneity", f"Q, I², H² and tau² {ONE_STUDY}; tau² is taken as 0"))
+        out.append(NotEstimable("heterogeneity", f"Q, I², H² and tau² {too_few_studies(2, k, 'need')}; "
+                                                 "tau² is taken as 0"))
     if hksj and k < 2:
-        out.append(NotEstimable("confidence_interval", f"the Hartung-Knapp-Sidik-Jonkman interval {ONE_STUDY}"))
+        out.append(NotEstimable("confidence_interval",
+                                f"the Hartung-Knapp-Sidik-Jonkman interval {too_few_studies(2, k)}"))
     elif bool(r["hksj_degenerate"]):
         out.append(NotEstimable("confidence_interval", HKSJ_ZERO))
     if tau2_method != "ee":
         if k < 3:
-            out.append(NotEstimable("prediction_interval", f"{PI_FEW} (there are {k})"))
+            out.append(NotEstimable("prediction_interval", too_few_studies(3, k)))
         elif bool(r["hksj_degenerate"]):
             out.append(NotEstimable("prediction_interval", "its standard error is not estimable (see the "
                                                            "confidence interval)"))
