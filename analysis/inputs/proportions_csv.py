@@ -40,14 +40,14 @@ def _too_few_or_many(path: Path, lines: list[int], sizes: list[int], width: int)
 
 def _split_unquoted(text: str, path: Path) -> tuple[list[str], list[list[str]], Sequence[int]]:
     """The fast path for files without quotes: lines and cells found with numpy on the bytes."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.endswith("\n"):
         text += "\n"
     b = np.frombuffer(text.encode(), dtype=np.uint8)
     ends = np.flatnonzero(b == 10)  # one per line
     starts = np.concatenate(([0], ends[:-1] + 1))
-    blank_byte = (b == 10) | (b == 32) | (b == 9) | (b == 44)
-    filled = np.flatnonzero(np.logical_or.reduceat(~blank_byte, starts))  # lines with more than blanks and commas
+    filled = np.flatnonzero(np.logical_or.reduceat(_CONTENT[b], starts))  # lines with more than blanks and commas
     if filled.size == 0:
         raise DataError(path, ["the file is empty (no header row)"])
     commas = np.diff(np.searchsorted(np.flatnonzero(b == 44), ends), prepend=0)
@@ -65,6 +65,11 @@ def _split_unquoted(text: str, path: Path) -> tuple[list[str], list[list[str]], 
         body = "\n".join(lines[i] for i in data_rows)
     cells = body.replace("\n", ",").split(",") if data_rows.size else []
     return [h.strip() for h in header], [cells[j::width] for j in range(width)], data_rows + 1
+
+
+#: Bytes that are content (not a line break, space, tab or comma).
+_CONTENT = np.ones(256, dtype=bool)
+_CONTENT[[10, 32, 9, 44]] = False
 
 
 def _split_rows(text: str, path: Path) -> tuple[list[str], list[list[str]], Sequence[int]]:
@@ -95,20 +100,22 @@ def _split_rows(text: str, path: Path) -> tuple[list[str], list[list[str]], Sequ
 
 
 def _counts(cells: list[str], column: Column, lines: Sequence[int], names: list[str],
-            problems: list[str]) -> NDArray[np.int64]:
-    """Whole numbers >= the column's minimum; problems are appended with line, study and column."""
+            problems: list[str]) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    """Whole numbers >= the column's minimum, and which cells hold one; problems are appended with line, study
+    and column."""
     try:
         values = np.fromiter(map(float, cells), dtype=float, count=len(cells))
         ok = np.isfinite(values) & (values == np.floor(values)) & (values >= column.minimum)
     except ValueError:
         values, ok = np.zeros(len(cells)), np.zeros(len(cells), dtype=bool)
+    valid = ok.copy()
     for i in np.flatnonzero(~ok):
         value, error = parse_cell(cells[i], column)
         if error:
             problems.append(f"line {lines[i]} (study {names[i] or '?'}), column {column.name}: {error}")
         else:
-            values[i] = value
-    return values.astype(np.int64)
+            values[i], valid[i] = value, True
+    return np.where(valid, values, 0).astype(np.int64), valid
 
 
 def load_proportions_csv(path: Path | str, subgroup_column: str | None = None) -> ProportionTable:
@@ -137,9 +144,9 @@ def load_proportions_csv(path: Path | str, subgroup_column: str | None = None) -
             elif name in first:
                 problems.append(f"line {line} (study {name}), column study: duplicate of line {first[name]}")
             first.setdefault(name, line)
-    events = _counts(column["events"], EVENTS, lines, names, problems)
-    totals = _counts(column["total"], TOTAL, lines, names, problems)
-    for i in np.flatnonzero(events > totals):
+    events, events_read = _counts(column["events"], EVENTS, lines, names, problems)
+    totals, totals_read = _counts(column["total"], TOTAL, lines, names, problems)
+    for i in np.flatnonzero(events_read & totals_read & (events > totals)):
         problems.append(f"line {lines[i]} (study {names[i] or '?'}), column events: {events[i]} events exceed "
                         f"total = {totals[i]}")
     groups = None

@@ -172,3 +172,12 @@ def test_check_command_lists_the_audits_families():
     from analysis.cli.check import RULE_FAMILY_NAMES, SCOPE_NAMES
 
     assert RULE_FAMILY_NAMES == tuple(RULE_FAMILIES) and SCOPE_NAMES == tuple(SCOPES)
+
+
+def test_an_unreadable_total_is_not_also_reported_as_exceeded(tmp_path):
+    path = tmp_path / "studies.csv"
+    path.write_text("study,events,total\nA,3,ten\nB,x,12\n", encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        load_proportions_csv(path)
+    assert err.value.problems == ["line 2 (study A), column total: cannot read 'ten' as a number",
+                                  "line 3 (study B), column events: cannot read 'x' as a number"]
