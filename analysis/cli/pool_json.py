@@ -17,6 +17,7 @@ import re
 import uuid
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import cached_property
 from typing import Any, BinaryIO, Sequence
 
 import numpy as np
@@ -83,23 +84,35 @@ class _Text:
     """A column of JSON text tokens (strings, or anything else ``json.dumps`` writes), one per row."""
 
     def __init__(self, column: Sequence[Any]):
+        self.column = column
         try:
-            tokens = list(map(_encode_text, column))
+            joined: str | None = "\x00".join(column)
         except TypeError:  # not all text
-            tokens = [_encode_text(v) if isinstance(v, str) else json.dumps(clean(v), ensure_ascii=False)
-                      for v in column]
-        self.tokens = tokens
-        buf = np.frombuffer(("\n".join(tokens) + "\n").encode(), dtype=np.uint8).copy()
+            joined = None
+        if joined is not None and joined.count("\x00") == len(column) - 1 and not _ESCAPED.search(joined):
+            text = '"' + joined.replace("\x00", '"\n"') + '"\n'  # nothing to escape: quote each one as it is
+        else:
+            text = "\n".join(self.tokens) + "\n"
+        buf = np.frombuffer(text.encode(), dtype=np.uint8).copy()
         self.ends = np.flatnonzero(buf == 10)  # JSON text never holds a raw line break
         self.starts = np.concatenate(([0], self.ends[:-1] + 1))
         buf[self.ends] = _SPACE  # every byte is now >= 32 (see _slots)
         self.buf = buf
+
+    @cached_property
+    def tokens(self) -> list[str]:
+        return [_encode_text(v) if isinstance(v, str) else json.dumps(clean(v), ensure_ascii=False)
+                for v in self.column]
 
     def longest(self, start: int, stop: int) -> int:
         return int(np.max(self.ends[start:stop] - self.starts[start:stop]))
 
     def slots(self, start: int, stop: int) -> Bytes:
         return _slots(self.buf, self.starts[start:stop], self.ends[start:stop], right=False)
+
+
+#: Characters a JSON string must escape (those of json.encoder.encode_basestring).
+_ESCAPED = re.compile(r'[\x00-\x1f"\\]')
 
 
 def _plain_block(rows: Rows, texts: dict[str, _Text], keys: list[bytes], prefix: bytes, start: int,
