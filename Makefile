@@ -40,8 +40,8 @@ build: $(STAMP)
 test: $(STAMP)  ## run the test suite (includes the static manuscript check)
 	$(PY) -m pytest
 
-bench: $(STAMP)  ## time the engine (k up to 1,000,000) and the build and render (no-op make, data change, quarto render)
-	$(PY) -m analysis.stats.benchmark
+bench: $(STAMP)  ## time pool and the engine (k up to 1,000,000), then the build and render, each figure beside its goal
+	$(PY) -m analysis.cli.bench
 	$(PY) -m analysis.pipeline.benchmark
 
 define need_quarto

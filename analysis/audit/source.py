@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from ..inputs.errors import DataError
+from ..inputs.text_file import read_text
 
 Path_ = tuple[Any, ...]
 
@@ -65,7 +66,7 @@ def load_source(path: Path | str) -> SourceDoc:
     path = Path(path)
     if not path.exists():
         raise DataError(path, ["file not found"])
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path)
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from types import ModuleType
 from typing import Sequence
 
 from ..inputs.errors import DataError
+from ..stats.errors import ConvergenceError  # imports nothing: no numpy for --help or a no-op build
 from .options import EPILOG
 
 #: Every command (name -> module of this package), in the order ``--help`` lists them.
@@ -48,19 +50,24 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _stop_writing_to_closed_pipe() -> int:
+    """The reader of our output went away (``... | head``): the standard handling of Python's documentation
+    (signal module, "Note on SIGPIPE"): point stdout at devnull so the exit does not fail again, exit 1."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser(argv).parse_args(argv)
     try:
-        return int(args.func(args) or 0)
-    except (DataError, ValueError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except RuntimeError as exc:
-        from ..stats.tau2 import ConvergenceError  # numpy: imported on this path only
-
-        if not isinstance(exc, ConvergenceError):
-            raise
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        return _stop_writing_to_closed_pipe()
+    except (DataError, ConvergenceError, ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

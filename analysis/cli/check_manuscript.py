@@ -7,8 +7,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..pipeline.runner import update_quietly
-from ..quarto.check import check_project
 from .options import add_project_options
 
 
@@ -25,6 +23,9 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..pipeline.runner import update_quietly
+    from ..quarto.check import check_project
+
     root = Path(args.root).resolve()
     if args.build:
         update_quietly(root)

@@ -7,9 +7,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..resubmission.report import write_diff
-from ..resubmission.response import write_response
-from ..resubmission.snapshot import read_manifest, snapshot_path
 from .options import add_project_options, update_build_unless_told_not
 
 
@@ -25,6 +22,10 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..resubmission.report import write_diff
+    from ..resubmission.response import write_response
+    from ..resubmission.snapshot import read_manifest, snapshot_path
+
     root = Path(args.root).resolve()
     base = snapshot_path(root, args.base)
     read_manifest(base)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
-from ..stats.tau2 import TAU2_ESTIMATORS
-from ..stats.transforms import TRANSFORMS
+from ..stats.methods import TAU2_METHOD_NAMES, TRANSFORM_NAMES
 from .options import EPILOG, confidence_level
 
 
@@ -17,9 +15,9 @@ def register(sub: Any) -> None:
                                    "(and optionally a subgroup column). Prints a table, or JSON with --json.",
                        epilog=EPILOG)
     p.add_argument("file", help="CSV file with columns study,events,total")
-    p.add_argument("--transform", choices=sorted(TRANSFORMS), default="ft",
+    p.add_argument("--transform", choices=sorted(TRANSFORM_NAMES), default="ft",
                    help="ft = Freeman-Tukey double arcsine (default), logit, arcsine, raw")
-    p.add_argument("--tau2", choices=[m for m in TAU2_ESTIMATORS if m != "ee"], default="dl",
+    p.add_argument("--tau2", choices=[m for m in TAU2_METHOD_NAMES if m != "ee"], default="dl",
                    help="tau² estimator: dl = DerSimonian-Laird (default), reml, pm = Paule-Mandel, ml")
     p.add_argument("--hksj", action="store_true", help="Hartung-Knapp-Sidik-Jonkman CI (t distribution)")
     p.add_argument("--glmm", action="store_true",
@@ -31,6 +29,8 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
+
     from ..inputs.proportions_csv import load_proportions_csv
     from .pool_report import glmm_report, pool_report, render_text
 
@@ -41,7 +41,11 @@ def run(args: argparse.Namespace) -> int:
         report = pool_report(table, transform=args.transform, tau2_method=args.tau2, hksj=args.hksj,
                              level=args.level)
     if args.json:
-        print(json.dumps(report, indent=2, allow_nan=False))
+        from .pool_json import write_json
+
+        sys.stdout.flush()
+        write_json(report, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
     else:
         print(render_text(report))
     return 0

@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ..resubmission.snapshot import create_snapshot, read_manifest
 from .options import add_project_options, update_build_unless_told_not
 
 
@@ -21,6 +20,8 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..resubmission.snapshot import create_snapshot, read_manifest
+
     root = Path(args.root).resolve()
     update_build_unless_told_not(root, args)
     dest = create_snapshot(root, args.name, force=args.force)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Mapping
 
 from .errors import DataError, require_file
+from .text_file import read_text
 
 BIB_KEY = re.compile(r"^\s*@\w+\s*\{\s*([^,\s]+)\s*,", re.MULTILINE)
 
@@ -77,7 +78,7 @@ def bibliography_keys(path: Path | str) -> list[str]:
     """Citation keys defined in a BibTeX file (a quick scan; :func:`load_bibliography` validates)."""
     path = Path(path)
     require_file(path)
-    return BIB_KEY.findall(path.read_text(encoding="utf-8"))
+    return BIB_KEY.findall(read_text(path))
 
 
 def load_bibliography(path: Path | str) -> list[BibEntry]:
@@ -86,7 +87,7 @@ def load_bibliography(path: Path | str) -> list[BibEntry]:
 
     path = Path(path)
     require_file(path)
-    library = bibtexparser.parse_string(path.read_text(encoding="utf-8"))
+    library = bibtexparser.parse_string(read_text(path))
     problems = [f"line {getattr(block, 'start_line', 0) + 1}: cannot be read as BibTeX "
                 f"({type(block).__name__}: {str(getattr(block, 'error', '')).strip() or 'malformed entry'})"
                 for block in library.failed_blocks]

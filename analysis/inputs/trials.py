@@ -7,15 +7,16 @@ reported together. Loading never writes anything.
 
 from __future__ import annotations
 
-import math
+import io
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from .cells import Column, parse_cell
 from .errors import DataError, require_file
+from .text_file import read_text
 
 
 # ----------------------------------------------------------------------------- trials.csv schema
@@ -26,17 +27,6 @@ PUBLICATION_TYPES = {"full_paper": "full paper", "abstract": "conference abstrac
 TTE_STATUSES = {"median", "not_reached", "not_estimable", "landmark", "not_reported"}
 TTE_OUTCOMES = {"dor": "duration of response", "docr": "duration of complete response",
                 "pfs": "progression-free survival", "os": "overall survival"}
-CI_TOKENS = {"NR": "not reached", "NE": "not estimable"}
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    kind: str  # text, int, float, category, ci_bound
-    required: bool = False
-    choices: frozenset[str] | None = None
-    minimum: float | None = None
-    maximum: float | None = None
 
 
 def _tte_columns(o: str) -> list[Column]:
@@ -75,38 +65,6 @@ TRIAL_COLUMNS: list[Column] = [
 ]
 TRIAL_COLUMN_NAMES = [c.name for c in TRIAL_COLUMNS]
 STUDY_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-
-
-def parse_cell(cell: str, col: Column) -> tuple[Any, str | None]:
-    """Parse one cell; return (value, error message or None). Blank -> None."""
-    text = cell.strip()
-    if text == "":
-        return None, ("is required but empty" if col.required else None)
-    if col.kind == "text":
-        return text, None
-    if col.kind == "category":
-        assert col.choices is not None
-        if text not in col.choices:
-            return None, f"unknown value {text!r}; allowed: {', '.join(sorted(col.choices))}"
-        return text, None
-    if col.kind == "ci_bound" and text in CI_TOKENS:
-        return text, None
-    try:
-        number = float(text)
-    except ValueError:
-        extra = " or NR/NE" if col.kind == "ci_bound" else ""
-        return None, f"cannot read {text!r} as a number{extra}"
-    if not math.isfinite(number):
-        return None, f"{text!r} is not a finite number"
-    if col.kind == "int":
-        if number != int(number):
-            return None, f"{text!r} is not a whole number"
-        number = int(number)
-    if col.minimum is not None and number < col.minimum:
-        return None, f"{text} is below the minimum {col.minimum:g}"
-    if col.maximum is not None and number > col.maximum:
-        return None, f"{text} is above the maximum {col.maximum:g}"
-    return number, None
 
 
 def _row_checks(row: dict[str, Any]) -> list[tuple[str, str]]:
@@ -161,7 +119,7 @@ def load_trials(path: Path | str) -> pd.DataFrame:
     path = Path(path)
     require_file(path)
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=False)
+        raw = pd.read_csv(io.StringIO(read_text(path)), dtype=str, keep_default_na=False, skipinitialspace=False)
     except pd.errors.EmptyDataError:
         raise DataError(path, ["the file is empty (no header row)"]) from None
     except pd.errors.ParserError as exc:

@@ -11,12 +11,13 @@ from typing import Any, Callable
 import yaml
 
 from .errors import DataError, require_file
+from .text_file import read_text
 
 
 def _read_yaml(path: Path) -> Any:
     require_file(path)
     try:
-        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+        content = yaml.safe_load(read_text(path))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

@@ -1,20 +1,25 @@
-"""Small-study effects (Egger, Begg) and leave-one-out sensitivity analysis.
+"""Small-study effects: Egger's regression test and Begg's rank correlation test.
 
-Counterparts of metafor's ``regtest(model = "lm")``, ``ranktest`` and
-``leave1out``. Inputs are effects on the analysis scale.
+Counterparts of metafor's ``regtest(model = "lm")`` and ``ranktest``. Inputs are effects on the analysis
+scale. Data on which a test is undefined (too few studies, every study with the same standard error, every
+study with the same effect) raise :class:`NotEstimableError` with the reason, never a numerical error or a
+number made of rounding noise.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
-from scipy import stats
+from numpy.typing import ArrayLike
 
-from .models import pool_arrays
+from .distributions import t_sf
+from .errors import NotEstimableError, too_few_studies
+from .kendall import kendall_tau
 
-FloatArray = NDArray[np.float64]
+#: Residual variation below this fraction (relative, per study) of the response is rounding error.
+_ROUNDING = 64 * np.finfo(float).eps
 
 
 @dataclass(frozen=True)
@@ -38,120 +43,59 @@ class BeggTest:
     exact: bool
 
 
-def egger_test(y: ArrayLike, v: ArrayLike) -> EggerTest:
-    """Classic Egger regression test (needs k >= 3)."""
-    y = np.asarray(y, dtype=float)
-    se = np.sqrt(np.asarray(v, dtype=float))
-    k = y.size
+def _needs_three(k: int) -> None:
     if k < 3:
-        raise ValueError(f"Egger's test needs at least 3 studies, got {k}")
-    design = np.column_stack([np.ones(k), 1.0 / se])
-    response = y / se
-    coef, *_ = np.linalg.lstsq(design, response, rcond=None)
+        raise NotEstimableError(too_few_studies(3, k))
+
+
+def egger_test(y: ArrayLike, v: ArrayLike) -> EggerTest:
+    """Classic Egger regression test (needs k >= 3 and studies of different precision).
+
+    Ordinary least squares of ``z = y/se`` on ``x = 1/se`` from centred sums:
+    ``slope = Sxz/Sxx``, ``intercept = mean(z) - slope mean(x)``, residual variance ``(Szz - Sxz²/Sxx)/(k-2)``,
+    ``SE(intercept)² = s² (1/k + mean(x)²/Sxx)`` (e.g. Draper & Smith 1998, ch. 1), t on k - 2 df; ``s²`` is the
+    sum of squared residuals over k - 2.
+    """
+    y = np.asarray(y, dtype=float)
+    v = np.asarray(v, dtype=float)
+    k = y.size
+    _needs_three(k)
+    if np.ptp(v) == 0:
+        raise NotEstimableError("every study has the same standard error, so the regression on precision "
+                                "cannot separate a small-study effect from the pooled effect")
+    se = np.sqrt(v)
+    x = 1.0 / se
+    z = y / se
+    xc = x - x.mean()
+    zc = z - z.mean()
+    sxx, sxz = float(xc @ xc), float(xc @ zc)
+    slope = sxz / sxx
+    intercept = float(z.mean() - slope * x.mean())
+    residuals = zc - slope * xc  # summed directly: Szz - Sxz²/Sxx cancels when the fit is close
+    rss = float(residuals @ residuals)
+    if np.ptp(y) == 0 or rss <= k * (_ROUNDING * float(np.max(np.abs(z)))) ** 2:
+        raise NotEstimableError("the studies lie exactly on the regression line (every study has the same "
+                                "effect), so the intercept has no standard error")
     df = k - 2
-    resid = response - design @ coef
-    sigma2 = float(resid @ resid) / df
-    cov = sigma2 * np.linalg.inv(design.T @ design)
-    se_intercept = float(np.sqrt(cov[0, 0]))
-    t = float(coef[0]) / se_intercept if se_intercept > 0 else np.copysign(np.inf, coef[0])
-    return EggerTest(intercept=float(coef[0]), se=se_intercept, t=float(t), df=df,
-                     p=float(2 * stats.t.sf(abs(t), df)), slope=float(coef[1]))
+    se_intercept = math.sqrt(rss / df * (1.0 / k + x.mean() ** 2 / sxx))
+    t = intercept / se_intercept
+    return EggerTest(intercept=intercept, se=se_intercept, t=t, df=df, p=float(2 * t_sf(abs(t), df)),
+                     slope=float(slope))
 
 
 def begg_test(y: ArrayLike, v: ArrayLike) -> BeggTest:
-    """Rank correlation test as metafor's ``ranktest``: exact P without ties and k < 50 (as R's ``cor.test``)."""
+    """Rank correlation test as metafor's ``ranktest``: Kendall's tau of ``(y - mu_FE)/sqrt(v - 1/sum w)``
+    and ``v``; exact P without ties and k < 50 (as R's ``cor.test``)."""
     y = np.asarray(y, dtype=float)
     v = np.asarray(v, dtype=float)
     k = y.size
-    if k < 3:
-        raise ValueError(f"Begg's test needs at least 3 studies, got {k}")
+    _needs_three(k)
+    if np.ptp(y) == 0:
+        raise NotEstimableError("every study has the same effect, so there is no order to correlate")
+    if np.ptp(v) == 0:
+        raise NotEstimableError("every study has the same variance, so there is no order to correlate")
     w = 1.0 / v
     mu = np.sum(w * y) / np.sum(w)
-    v_star = v - 1.0 / np.sum(w)
-    y_star = (y - mu) / np.sqrt(v_star)
-    ties = np.unique(y_star).size < k or np.unique(v).size < k
-    exact = k < 50 and not ties
-    result = stats.kendalltau(y_star, v, method="exact" if exact else "asymptotic")
-    return BeggTest(tau=float(result.statistic), p=float(result.pvalue), exact=exact)
-
-
-@dataclass(frozen=True)
-class LeaveOneOut:
-    """Pooled results with each study omitted in turn (row i omits study i)."""
-
-    estimate: FloatArray
-    se: FloatArray
-    ci_low: FloatArray
-    ci_high: FloatArray
-    p: FloatArray
-    tau2: FloatArray
-    q: FloatArray
-    q_p: FloatArray
-    i2: FloatArray
-    h2: FloatArray
-
-
-#: Upper bound on the number of (omission x study) cells processed at once.
-LOO_CHUNK_CELLS = 2_000_000
-
-
-def leave_one_out(y: ArrayLike, v: ArrayLike, *, tau2_method: str = "dl", hksj: bool = False,
-                  level: float = 0.95) -> LeaveOneOut:
-    """Re-pool with each study left out; vectorised in row blocks so memory stays bounded."""
-    y = np.asarray(y, dtype=float)
-    v = np.asarray(v, dtype=float)
-    k = y.size
-    if k < 2:
-        raise ValueError(f"leave-one-out needs at least 2 studies, got {k}")
-    if tau2_method == "dl" and not hksj:
-        return _leave_one_out_dl(y, v, level)
-    fields = ("estimate", "se", "ci_low", "ci_high", "p", "tau2", "q", "q_p", "i2", "h2")
-    out = {name: np.empty(k) for name in fields}
-    rows = max(1, LOO_CHUNK_CELLS // k)
-    for start in range(0, k, rows):
-        stop = min(k, start + rows)
-        mask = np.ones((stop - start, k), dtype=bool)
-        mask[np.arange(stop - start), np.arange(start, stop)] = False
-        res = pool_arrays(np.broadcast_to(y, mask.shape), np.broadcast_to(v, mask.shape), mask,
-                          tau2_method=tau2_method, hksj=hksj, level=level)
-        for name in fields:
-            out[name][start:stop] = res[name]
-    return LeaveOneOut(**out)
-
-
-def _leave_one_out_dl(y: FloatArray, v: FloatArray, level: float) -> LeaveOneOut:
-    """DerSimonian-Laird leave-one-out in O(k) memory.
-
-    Q, tau² and I² of each omission follow from the full sums minus the omitted
-    study's terms (y centred first to avoid cancellation); only the
-    random-effects sums need a pass over the other studies, done in blocks.
-    """
-    k = y.size
-    w = 1.0 / v
-    yc = y - np.sum(w * y) / np.sum(w)
-    s1, s2 = np.sum(w) - w, np.sum(w**2) - w**2
-    sy, syy = np.sum(w * yc) - w * yc, np.sum(w * yc**2) - w * yc**2
-    q = np.maximum(syy - sy**2 / s1, 0.0)
-    df = k - 2
-    c = s1 - s2 / s1
-    with np.errstate(divide="ignore", invalid="ignore"):
-        tau2 = np.where(c > 0, np.maximum((q - df) / c, 0.0), 0.0)
-        s2_typical = df * s1 / (s1**2 - s2)
-        i2 = np.where(df > 0, 100 * tau2 / (tau2 + s2_typical), np.nan)
-        h2 = np.where(df > 0, (tau2 + s2_typical) / s2_typical, np.nan)
-        q_p = np.where(df > 0, stats.chi2.sf(q, max(df, 1)), np.nan)
-    sw = np.empty(k)
-    swy = np.empty(k)
-    rows = max(1, LOO_CHUNK_CELLS // k)
-    for start in range(0, k, rows):
-        stop = min(k, start + rows)
-        wr = 1.0 / (v[None, :] + tau2[start:stop, None])
-        idx = np.arange(stop - start)
-        wr[idx, np.arange(start, stop)] = 0.0
-        sw[start:stop] = wr.sum(axis=1)
-        swy[start:stop] = wr @ y
-    mu = swy / sw
-    se = np.sqrt(1.0 / sw)
-    crit = stats.norm.ppf(1 - (1 - level) / 2)
-    return LeaveOneOut(estimate=mu, se=se, ci_low=mu - crit * se, ci_high=mu + crit * se,
-                       p=2 * stats.norm.sf(np.abs(mu / se)), tau2=tau2, q=q, q_p=q_p, i2=i2, h2=h2)
+    y_star = (y - mu) / np.sqrt(v - 1.0 / np.sum(w))
+    result = kendall_tau(y_star, v)
+    return BeggTest(tau=result.tau, p=result.p, exact=result.exact)

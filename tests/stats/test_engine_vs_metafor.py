@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from analysis.stats.bias import begg_test, egger_test, leave_one_out
+from analysis.stats.bias import begg_test, egger_test
+from analysis.stats.leave_one_out import leave_one_out
 from analysis.stats.glmm import fit_logistic_glmm
 from analysis.stats.meta import Settings, analyse_proportions, analyse_subgroups
 from analysis.stats.models import pool_effects
