@@ -17,7 +17,6 @@ from types import ModuleType
 from typing import Sequence
 
 from ..inputs.errors import DataError
-from ..stats.errors import ConvergenceError  # imports nothing: no numpy for --help or a no-op build
 from .options import EPILOG
 
 #: Every command (name -> module of this package), in the order ``--help`` lists them.
@@ -67,7 +66,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except BrokenPipeError:
         return _stop_writing_to_closed_pipe()
-    except (DataError, ConvergenceError, ValueError, FileNotFoundError) as exc:
+    except (DataError, ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except RuntimeError as exc:
+        from ..stats.errors import ConvergenceError  # only on this path: a no-op build loads no engine module
+
+        if not isinstance(exc, ConvergenceError):
+            raise
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -12,12 +12,13 @@ from .options import add_project_options, update_build_unless_told_not
 
 #: The audit's rule families and finding scopes (``analysis.audit.RULE_FAMILIES`` and ``SCOPES``; a test keeps
 #: them equal), named here so that ``--help`` does not load the audit.
-RULE_FAMILY_NAMES = ("data", "prisma", "reproduction", "claims", "manuscript")
+RULE_FAMILY_NAMES = ("data", "inputs", "prisma", "reproduction", "claims", "manuscript", "journal", "checklist")
 SCOPE_NAMES = ("data", "paper", "manuscript")
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("check", help="audit every number: data, reproduction of the paper, claims, PRISMA, manuscript",
+    p = sub.add_parser("check", help="audit every number: data, inputs, reproduction of the paper, claims, PRISMA, "
+                                     "manuscript, journal limits, PRISMA checklist",
                        description="Run every consistency rule and write build/audit.md and build/audit.html. "
                                    "Exits 1 when a rule finds an error (with --strict, also a warning).")
     add_project_options(p, "audit build/ as it is (default: update the build first)")
