@@ -259,6 +259,19 @@ def test_pdf_sets_table_1_on_a_landscape_page_and_numbers_every_page(pdf_pages: 
         assert footer == [str(page.number)], f"page {page.number}: {footer}"
 
 
+@pytest.mark.parametrize("variant", ["journal", "review"])
+def test_pdf_table_captions_stay_with_their_tables(pdf_pages: dict[str, list], variant: str) -> None:
+    """A caption above a table is never left at the foot of a page with its table on the next: the table's header
+    row ('Reference' ...) follows the caption on the same page."""
+    for page in pdf_pages[variant]:
+        words = list(page.words)
+        for i, (label, number) in enumerate(zip(words, words[1:])):
+            if label.text == "Table" and re.fullmatch(r"\d+:", number.text) and i + 2 < len(words) \
+                    and words[i + 2].text[:1].isupper():  # a caption, not "... in Table 2: a list"
+                below = [w for w in words if w.y0 > number.y1 and w.text == "Reference"]
+                assert below, f"{variant} PDF, page {page.number}: caption 'Table {number.text}' without its table"
+
+
 def test_pdf_figures_have_their_captions(rendered_project: Rendered) -> None:
     text = pdf_text(article(rendered_project.root, ".pdf"))
     for i in range(1, 6):
