@@ -114,3 +114,22 @@ def split_names(pages: list[Page], names: set[str]) -> list[str]:
             if any(joined.lower().startswith(name) for name in lowered):
                 found.append(f"page {page.number}: {' + '.join(words[i:j + 1])!r}")
     return found
+
+
+#: Where a line may legitimately break inside a printed word: after a dash or a hyphen ("(2.8–" + "NR)").
+BREAK_AFTER = re.compile(r"(?<=[\u2013\u2014\-\u2010/])|\s+")
+
+
+def pieces(text: str) -> list[str]:
+    """``text`` cut where a line may break: at spaces and after dashes and hyphens."""
+    return [piece for piece in BREAK_AFTER.split(text) if piece]
+
+
+def broken_words(pages: list[Page], cells: list[str]) -> list[str]:
+    """Words of ``cells`` (table cells, as written) that no page prints whole: a cell too narrow for a word breaks it
+    inside ("NCT0250040" + "7"). Breaks after a dash or a hyphen are allowed."""
+    printed: set[str] = set()
+    for page in pages:
+        for word in page.words:
+            printed.update(pieces(word.text))
+    return sorted({piece for cell in cells for piece in pieces(cell) if piece not in printed})

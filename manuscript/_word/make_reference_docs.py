@@ -35,6 +35,9 @@ PAGE_WIDTH_CM, PAGE_HEIGHT_CM, MARGIN_CM = 21.0, 29.7, 2.5
 #: 'Compact' paragraphs, stay single-spaced).
 DOUBLE_SPACED = ("Normal", "Body Text", "First Paragraph", "Abstract", "Bibliography")
 SERIF = "Times New Roman"
+#: Left and right cell margins of tables: 1.4 mm, as in the PDF (manuscript/_typst/), rather than Word's 1.9 mm;
+#: the column widths of analysis/manuscript/tables.py allow for this padding.
+CELL_MARGIN_TWIPS = 80
 
 
 def pandoc_reference(target: Path) -> None:
@@ -84,6 +87,14 @@ def captions(document) -> None:
         document.styles[name].paragraph_format.space_before = Pt(10)
 
 
+def table_cells(document) -> None:
+    """Cell margins of the table style Pandoc writes ('Table'), so that a table's widest words (trial identifiers)
+    fit the columns designed for them."""
+    margins = document.styles["Table"].element.find(qn("w:tblPr")).find(qn("w:tblCellMar"))
+    for side in ("w:left", "w:right"):
+        margins.find(qn(side)).set(qn("w:w"), str(CELL_MARGIN_TWIPS))
+
+
 def review_variant(document) -> None:
     for name in DOUBLE_SPACED:
         document.styles[name].paragraph_format.line_spacing_rule = WD_LINE_SPACING.DOUBLE
@@ -104,6 +115,7 @@ def main() -> None:
             page_setup(document)
             fonts(document)
             captions(document)
+            table_cells(document)
             if review:
                 review_variant(document)
             document.save(str(HERE / name))

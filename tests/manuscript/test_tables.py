@@ -131,6 +131,19 @@ def test_no_column_is_narrower_than_its_longest_word(tables: dict[str, str]) -> 
                 assert widths[column] >= longest, (name, column, cell)
 
 
+def test_pandoc_gives_each_column_at_least_its_designed_width(tables: dict[str, str]) -> None:
+    """Pandoc measures each column by its whole separator cell, alignment colons included (``|:----|-----:|``
+    gives 5/11 and 6/11 of the text width), and divides by their sum: a separator longer than the page's
+    characters would shrink every designed column (the NCT column lost a tenth and broke in Word)."""
+    from analysis.manuscript.tables import PAGE_CHARACTERS
+
+    for name, text in tables.items():
+        separator = [l for l in text.split("\n") if l.startswith("|")][1]
+        cells = separator.strip("|").split("|")
+        page = PAGE_CHARACTERS["landscape" if ".landscape" in text else "portrait"]
+        assert sum(len(cell) for cell in cells) <= page, name
+
+
 def test_column_layout_on_a_frame_built_by_hand() -> None:
     import pandas as pd
 

@@ -19,7 +19,7 @@ from xml.etree import ElementTree
 import pytest
 import yaml
 
-from tests.layout_checks import CM, MARGIN, read_pages, outside_margins, overprinted, split_names
+from tests.layout_checks import CM, MARGIN, broken_words, outside_margins, overprinted, read_pages, split_names
 from tests.manuscript_project import Rendered, git_status
 
 AUTHORS = ["Jing Shen", "Jingyi Zhang", "Zhengyu Zhu", "Haobo Ma", "Xiayan Li", "Junpeng Zhang", "Fan Zhou",
@@ -167,6 +167,29 @@ def test_docx_tables_figures_and_captions(rendered_project: Rendered) -> None:
     assert not UNRESOLVED.findall(text)
 
 
+def table_cells(path: Path) -> list[str]:
+    """The text of every innermost table cell of a DOCX (the data tables' cells; the cells of Quarto's layout
+    tables around them hold a table or a figure and are left out)."""
+    return ["".join(t.text or "" for t in paragraph.iter(f"{W}t"))
+            for cell in docx_xml(path).iter(f"{W}tc") if cell.find(f".//{W}tbl") is None
+            for paragraph in cell.iter(f"{W}p")]
+
+
+@pytest.mark.parametrize("folder", ["_manuscript", "_manuscript-review"])
+def test_docx_table_titles_stand_above_their_tables(rendered_project: Rendered, folder: str) -> None:
+    """As journals ask: in the layout cell around each table, its "Table N:" caption comes first, styled as a
+    table caption (a style that keeps it with the table on one page)."""
+    tree = docx_xml(article(rendered_project.root, ".docx", folder))
+    layouts = [cell for cell in tree.iter(f"{W}tc") if cell.find(f"{W}tbl") is not None]
+    assert len(layouts) == 2
+    for cell in layouts:
+        children = [child for child in cell if child.tag in (f"{W}p", f"{W}tbl")]
+        first = children[0]
+        assert first.tag == f"{W}p" and "".join(t.text or "" for t in first.iter(f"{W}t")).startswith("Table")
+        assert first.find(f"{W}pPr/{W}pStyle").get(f"{W}val") == "TableCaption"
+        assert children[1].tag == f"{W}tbl"
+
+
 def test_docx_pages_are_a4_with_the_wide_table_on_a_landscape_page(rendered_project: Rendered) -> None:
     tree = docx_xml(article(rendered_project.root, ".docx"))
     sections = list(tree.iter(f"{W}sectPr"))
@@ -183,19 +206,17 @@ def test_docx_pages_are_a4_with_the_wide_table_on_a_landscape_page(rendered_proj
 
 def test_docx_xml_has_no_known_defects(rendered_project: Rendered) -> None:
     """Defects that make Word 'repair' a file: a paragraph with two <w:pPr> (quarto-cli 10587), two conflicting
-    <w:jc> in one paragraph (a table inside Quarto's centred float layout), a nested table not followed by a
-    paragraph (quarto-cli 12154)."""
+    <w:jc> in one paragraph (a table inside Quarto's centred float layout), a table cell that ends with a nested
+    table rather than a paragraph (quarto-cli 12154)."""
     tree = docx_xml(article(rendered_project.root, ".docx"))
     for paragraph in tree.iter(f"{W}p"):
         properties = paragraph.findall(f"{W}pPr")
         assert len(properties) <= 1
         if properties:
             assert len(properties[0].findall(f"{W}jc")) <= 1
-    for cell in tree.iter(f"{W}tc"):
-        children = list(cell)
-        for i, child in enumerate(children):
-            if child.tag == f"{W}tbl":
-                assert i + 1 < len(children) and children[i + 1].tag == f"{W}p"
+    for cell in tree.iter(f"{W}tc"):  # a cell must end with a paragraph (bookmarks may stand between)
+        blocks = [child.tag for child in cell if child.tag in (f"{W}p", f"{W}tbl")]
+        assert blocks and blocks[-1] == f"{W}p"
 
 
 def test_review_docx_is_line_numbered_and_double_spaced(rendered_project: Rendered) -> None:
@@ -248,6 +269,15 @@ def test_pdf_never_splits_a_drug_name(pdf_pages: dict[str, list], rendered_proje
         assert not split_names(pages, names), variant
         text = " ".join(w.text for page in pages for w in page.words).lower()
         assert all(name in text for name in ("glofitamab", "mosunetuzumab"))
+
+
+def test_pdf_tables_never_break_a_word(pdf_pages: dict[str, list], rendered_project: Rendered) -> None:
+    """Every word of a table cell (a trial identifier such as NCT02500407, a drug name) is printed whole: columns
+    are wide enough for their longest word; lines break only at spaces and after dashes."""
+    cells = table_cells(article(rendered_project.root, ".docx"))
+    assert "NCT02500407" in cells
+    for variant, pages in pdf_pages.items():
+        assert not broken_words(pages, cells), variant
 
 
 def test_pdf_sets_table_1_on_a_landscape_page_and_numbers_every_page(pdf_pages: dict[str, list]) -> None:
@@ -342,7 +372,7 @@ SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 def test_docx_opens_in_libreoffice_with_every_page_in_order(rendered_project: Rendered, folder: str,
                                                             tmp_path: Path) -> None:
     """LibreOffice converts the DOCX to PDF: A4 pages (one landscape), nothing printed over anything, nothing
-    outside the margins."""
+    outside the margins, no word of a table broken across lines."""
     if SOFFICE is None:
         pytest.skip("LibreOffice not installed (Debian package libreoffice-writer-nogui): cannot convert the DOCX")
     source = article(rendered_project.root, ".docx", folder)
@@ -355,3 +385,5 @@ def test_docx_opens_in_libreoffice_with_every_page_in_order(rendered_project: Re
     clashes = [f"{a} over {b}" for page in pages for a, b in overprinted(page)]
     outside = [str(w) for page in pages for w in outside_margins(page, folder == "_manuscript-review")]
     assert not clashes and not outside, "\n".join((clashes + outside)[:20])
+    broken = broken_words(pages, table_cells(source))
+    assert not broken, f"table words broken across lines: {broken}"
