@@ -346,6 +346,8 @@ CHROMIUM = shutil.which("chromium")
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_web_page_has_no_horizontal_overflow(rendered_project: Rendered, width: int) -> None:
+    """The page never scrolls sideways; on a desktop screen every table shows whole (Table 1 takes the page column),
+    on a phone a wide table scrolls inside its own frame."""
     playwright = pytest.importorskip("playwright.sync_api", reason="playwright (a test extra) is not installed")
     if CHROMIUM is None:
         pytest.skip("Chromium not installed (Debian package chromium): cannot load the web page")
@@ -360,9 +362,15 @@ def test_web_page_has_no_horizontal_overflow(rendered_project: Rendered, width: 
             page.wait_for_load_state("load")
             scroll, client = page.evaluate("[document.documentElement.scrollWidth, "
                                            "document.documentElement.clientWidth]")
+            # Each table's frame: on a desktop screen the whole table shows, without scrolling sideways.
+            hidden = page.evaluate("""[...document.querySelectorAll('figure.quarto-float-tbl > div')]
+                .map(frame => frame.scrollWidth - frame.clientWidth)""")
         finally:
             browser.close()
     assert scroll <= client, f"the page is {scroll} px wide in a {client} px window"
+    assert len(hidden) == 2
+    if width >= 1280:
+        assert max(hidden) <= 0, f"a table is cut off by {max(hidden)} px at {width} px"
 
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
