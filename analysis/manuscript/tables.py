@@ -59,8 +59,8 @@ def abbreviation_note(keys: list[str], extra: dict[str, str] | None = None) -> s
     return "; ".join(f"{k}, {names[k]}" for k in sorted({*keys, *(extra or {})}, key=str.lower))
 
 
-#: Text width in characters of table type (0.8 x 11 pt Libertinus Serif, about 1.4 mm a character, with 2 mm of
-#: cell padding per column) on an A4 page with the 2.5 cm margins of _quarto.yml: 160 mm portrait, 247 mm landscape.
+#: Text width in characters of table type (0.8 x 11 pt Libertinus Serif, about 1.4 mm a character; cell padding
+#: is counted apart, below) on an A4 page with the 2.5 cm margins of _quarto.yml: 160 mm portrait, 247 mm landscape.
 PAGE_CHARACTERS = {"portrait": 160 / 1.4, "landscape": 247 / 1.4}
 #: Cell padding in characters: 3 mm a column (1.4 mm a side in the PDF, manuscript/_typst/, and in the DOCX,
 #: manuscript/_word/make_reference_docs.py).
@@ -138,8 +138,8 @@ def pipe_table(frame: pd.DataFrame, align: list[str], layout: ColumnLayout | Non
     # Each column's share includes its cell padding, which is the same for every column whatever its content, and
     # Pandoc measures a column by its whole separator cell, alignment colons included.
     padding = round(COLUMN_PADDING_CHARACTERS)
-    separator = "|" + "|".join(marks[a][0] + "-" * max(width + padding - 2, 1) + marks[a][1]
-                               for a, width in zip(align, layout.widths)) + "|"
+    separator = "|" + "|".join(left + "-" * max(width + padding - len(left + right), 1) + right
+                               for (left, right), width in zip((marks[a] for a in align), layout.widths)) + "|"
     return "\n".join([lines[0], separator, *lines[2:]])
 
 

@@ -90,9 +90,14 @@ def docx_xml(path: Path) -> ElementTree.Element:
         return ElementTree.fromstring(z.read("word/document.xml"))
 
 
+def text_of(element: ElementTree.Element) -> str:
+    """The text of a DOCX element (a paragraph, a cell): its <w:t> runs joined."""
+    return "".join(t.text or "" for t in element.iter(f"{W}t"))
+
+
 def docx_paragraphs(path: Path) -> list[str]:
     """Every paragraph's text, in document order, tables (nested ones too) included."""
-    return ["".join(t.text or "" for t in p.iter(f"{W}t")) for p in docx_xml(path).iter(f"{W}p")]
+    return [text_of(p) for p in docx_xml(path).iter(f"{W}p")]
 
 
 def pdf_text(path: Path) -> str:
@@ -170,8 +175,7 @@ def test_docx_tables_figures_and_captions(rendered_project: Rendered) -> None:
 def table_cells(path: Path) -> list[str]:
     """The text of every innermost table cell of a DOCX (the data tables' cells; the cells of Quarto's layout
     tables around them hold a table or a figure and are left out)."""
-    return ["".join(t.text or "" for t in paragraph.iter(f"{W}t"))
-            for cell in docx_xml(path).iter(f"{W}tc") if cell.find(f".//{W}tbl") is None
+    return [text_of(paragraph) for cell in docx_xml(path).iter(f"{W}tc") if cell.find(f".//{W}tbl") is None
             for paragraph in cell.iter(f"{W}p")]
 
 
@@ -185,7 +189,7 @@ def test_docx_table_titles_stand_above_their_tables(rendered_project: Rendered, 
     for cell in layouts:
         children = [child for child in cell if child.tag in (f"{W}p", f"{W}tbl")]
         first = children[0]
-        assert first.tag == f"{W}p" and "".join(t.text or "" for t in first.iter(f"{W}t")).startswith("Table")
+        assert first.tag == f"{W}p" and text_of(first).startswith("Table")
         assert first.find(f"{W}pPr/{W}pStyle").get(f"{W}val") == "TableCaption"
         assert children[1].tag == f"{W}tbl"
 
